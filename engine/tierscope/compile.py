@@ -1,0 +1,226 @@
+"""Compile stage: a regime's provisions -> one durable-rules ruleset, plus evaluation stages.
+
+Forward chaining is staged: provisions are grouped by the output they define, and an
+output's stage is one more than the latest stage of any output its provisions read.
+The engine asserts one fact per stage (all facts known so far, with `stage: k`), lets
+durable-rules decide which provisions of that stage apply, resolves precedence in
+Python, and adds the resolved outputs to the next stage's fact. Derived facts such as
+`tier: 2` therefore trigger further provisions, but only after exceptions have been
+settled, so an overridden value never leaks into a later stage.
+
+Conditions are compiled with negation pushed down to the leaves (durable-rules has no
+general `not`): every fact is always present in every message, so `not (x == v)` is
+exactly `x != v`. Country groups travel as one boolean per group (`grp_D_5`), which
+avoids durable-rules' array operators (`$iall` is false on an empty list).
+Dated list parameters (`in_param`) are inlined as one branch per dated value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import LoadError
+from .facts import date_int
+from .models.condition import All, Always, AnyOf, Condition, FactTest, Not, walk
+from .models.parameter import Parameter
+from .models.provision import Provision
+from .models.regime import Regime
+from .vocabulary import COUNTRY_GROUPS, FACTS
+
+TRUE: dict[str, Any] = {"$gte": {"stage": 0}}
+FALSE: dict[str, Any] = {"$lt": {"stage": 0}}
+
+
+def group_attr(group: str) -> str:
+    """`D:5` -> `grp_D_5`: the boolean attribute carrying one country group."""
+    return "grp_" + group.replace(":", "_")
+
+
+def _and(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    parts = [p for p in parts if p != TRUE]
+    if any(p == FALSE for p in parts):
+        return FALSE
+    if not parts:
+        return TRUE
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _or(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    parts = [p for p in parts if p != FALSE]
+    if any(p == TRUE for p in parts):
+        return TRUE
+    if not parts:
+        return FALSE
+    return parts[0] if len(parts) == 1 else {"$or": parts}
+
+
+def _eq(attr: str, value: Any, negate: bool) -> dict[str, Any]:
+    return {"$neq": {attr: value}} if negate else {attr: value}
+
+
+def _date_window(start: dt.date | None, until: dt.date | None) -> dict[str, Any]:
+    parts = []
+    if start is not None:
+        parts.append({"$gte": {"as_of": date_int(start)}})
+    if until is not None:
+        parts.append({"$lt": {"as_of": date_int(until)}})
+    return _and(parts)
+
+
+def _not_date_window(start: dt.date | None, until: dt.date | None) -> dict[str, Any]:
+    parts = []
+    if start is not None:
+        parts.append({"$lt": {"as_of": date_int(start)}})
+    if until is not None:
+        parts.append({"$gte": {"as_of": date_int(until)}})
+    return _or(parts)
+
+
+def _fact_test(t: FactTest, params: Mapping[str, Parameter], negate: bool) -> dict[str, Any]:
+    op, operand = t.op, t.operand
+    # "any of" becomes "none of" under negation, and "all of" becomes "not all of"
+    combine_pos, combine_neg = (_or, _and) if not negate else (_and, _or)
+    if op == "equals":
+        return _eq(t.fact, operand, negate)
+    if op == "in":
+        return combine_pos([_eq(t.fact, v, negate) for v in operand])
+    if op == "has":
+        return {group_attr(operand): not negate}
+    if op == "has_any":
+        return combine_pos([{group_attr(g): not negate} for g in operand])
+    if op == "has_all":
+        return combine_neg([{group_attr(g): not negate} for g in operand])
+    if op == "gte":
+        return {"$lt" if negate else "$gte": {t.fact: operand}}
+    if op == "lt":
+        return {"$gte" if negate else "$lt": {t.fact: operand}}
+    if op == "in_param":
+        param = params[operand]
+        dates = param.dates
+        branches = []
+        for i, start in enumerate(dates):
+            until = dates[i + 1] if i + 1 < len(dates) else None
+            members = param.values[start].value
+            members = members if isinstance(members, list) else []
+            if not negate:
+                branches.append(
+                    _and([_date_window(start, until), _or([{t.fact: m} for m in members])])
+                )
+            else:
+                branches.append(
+                    _or([_not_date_window(start, until),
+                         _and([{"$neq": {t.fact: m}} for m in members])])
+                )
+        return _or(branches) if not negate else _and(branches)
+    raise AssertionError(f"unhandled operator {op}")
+
+
+def compile_condition(
+    cond: Condition, params: Mapping[str, Parameter], negate: bool = False
+) -> dict[str, Any]:
+    """The durable-rules JSON form of `cond` (negation pushed to the leaves)."""
+    if isinstance(cond, All):
+        parts = [compile_condition(c, params, negate) for c in cond.all]
+        return _or(parts) if negate else _and(parts)
+    if isinstance(cond, AnyOf):
+        parts = [compile_condition(c, params, negate) for c in cond.any]
+        return _and(parts) if negate else _or(parts)
+    if isinstance(cond, Not):
+        return compile_condition(cond.not_, params, not negate)
+    if isinstance(cond, Always):
+        return FALSE if negate else TRUE
+    assert isinstance(cond, FactTest)
+    return _fact_test(cond, params, negate)
+
+
+def facts_read(cond: Condition) -> set[str]:
+    return {n.fact for n in walk(cond) if isinstance(n, FactTest)}
+
+
+@dataclass(frozen=True)
+class CompiledRegime:
+    """A regime ready to evaluate: its ruleset rules and the stage plan."""
+
+    regime: Regime
+    rules: dict[str, dict[str, Any]]  # durable rule name -> condition
+    by_rule: dict[str, Provision]  # durable rule name -> provision
+    stages: tuple[tuple[str, ...], ...]  # outputs resolved after each stage, stage 1 first
+    provisions: dict[str, Provision]  # id -> provision
+
+    def stage_of_output(self, output: str) -> int:
+        for k, outs in enumerate(self.stages, start=1):
+            if output in outs:
+                return k
+        raise KeyError(output)
+
+
+def plan_stages(provisions: list[Provision], where: str) -> tuple[tuple[str, ...], ...]:
+    """Order outputs so that each is resolved after every output its provisions read."""
+    reads: dict[str, set[str]] = defaultdict(set)
+    for p in provisions:
+        reads[p.then.output] |= {
+            f for f in facts_read(p.when) if FACTS[f].origin == "output"
+        }
+    stage: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def visit(out: str, chain: tuple[str, ...]) -> int:
+        if out in stage:
+            return stage[out]
+        if out in visiting:
+            raise LoadError(where, f"provisions read their own outputs in a cycle: {' -> '.join(chain + (out,))}")
+        visiting.add(out)
+        deps = reads.get(out, set())
+        for d in deps:
+            if d not in reads:
+                raise LoadError(where, f"output {out!r} reads {d!r}, which no provision defines")
+        k = 1 + max((visit(d, chain + (out,)) for d in deps), default=0)
+        visiting.discard(out)
+        stage[out] = k
+        return k
+
+    for out in sorted(reads):
+        visit(out, ())
+    n = max(stage.values(), default=0)
+    return tuple(tuple(sorted(o for o, k in stage.items() if k == i)) for i in range(1, n + 1))
+
+
+def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledRegime:
+    """Compile every provision of `regime` into a durable-rules condition, one rule each."""
+    provisions = list(regime.provisions)
+    stages = plan_stages(provisions, f"regime {regime.id}")
+    stage_of = {o: k for k, outs in enumerate(stages, start=1) for o in outs}
+    rules: dict[str, dict[str, Any]] = {}
+    by_rule: dict[str, Provision] = {}
+    for i, p in enumerate(provisions):
+        name = f"p{i}"
+        cond = _and([
+            {"stage": stage_of[p.then.output]},
+            _date_window(p.valid.start, p.valid.until),
+            compile_condition(p.when, params),
+        ])
+        rules[name] = {"all": [{"m": cond}]}
+        by_rule[name] = p
+    return CompiledRegime(
+        regime=regime,
+        rules=rules,
+        by_rule=by_rule,
+        stages=stages,
+        provisions={p.id: p for p in provisions},
+    )
+
+
+def message(facts: Mapping[str, Any], stage: int, day: dt.date) -> dict[str, Any]:
+    """The durable-rules message for one stage: every fact present, groups as booleans."""
+    msg: dict[str, Any] = {"stage": stage, "as_of": date_int(day)}
+    for name, value in facts.items():
+        if name == "groups":
+            for g in COUNTRY_GROUPS:
+                msg[group_attr(g)] = g in value
+        else:
+            msg[name] = value
+    return msg

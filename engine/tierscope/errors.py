@@ -1,0 +1,71 @@
+"""Errors a user can act on, each with the exit code the CLI documents.
+
+Every error that reaches the CLI is one of these; anything else is a bug and is
+reported as such (exit 70) rather than as a bare traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # `check` found problems in rule files
+EXIT_USAGE = 2  # bad input: unknown country/scenario, malformed file, bad date
+EXIT_RULE_CONFLICT = 3  # the rules themselves disagree (conflict, nothing applicable)
+EXIT_INTERNAL = 70  # a bug in tierscope (EX_SOFTWARE)
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 success; 1 findings (check); 2 bad input (unknown country or "
+    "scenario, malformed rule file, bad date); 3 the rules conflict or leave an "
+    "output undefined; 70 internal error (please report)."
+)
+
+
+class TierscopeError(Exception):
+    """Base class: a message for the user and the process exit code."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class LoadError(TierscopeError):
+    """A data file is malformed; names the file, the line and the field."""
+
+    def __init__(
+        self, path: Path | str, message: str, line: int | None = None, field: str | None = None
+    ) -> None:
+        self.path = str(path)
+        self.line = line
+        self.field = field
+        where = f"{self.path}:{line}" if line else self.path
+        what = f"{field}: {message}" if field else message
+        super().__init__(f"{where}: {what}")
+
+
+class UnknownCountryError(TierscopeError):
+    """A country name or code that matches nothing; carries suggestions."""
+
+    def __init__(self, query: str, suggestions: list[str]) -> None:
+        self.query = query
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown country {query!r}.{hint}")
+
+
+class UnknownScenarioError(TierscopeError):
+    """A scenario id that is neither shipped nor a readable file."""
+
+
+class RuleConflictError(TierscopeError):
+    """Two unordered applicable provisions disagree, or nothing defines a required output."""
+
+    exit_code = EXIT_RULE_CONFLICT
+
+
+class EngineError(TierscopeError):
+    """The inference core reported an error (e.g. raised inside a durable-rules action)."""
+
+    exit_code = EXIT_INTERNAL

@@ -1,0 +1,147 @@
+"""Load stage: YAML files -> validated pydantic models, with file:line in every error.
+
+Layout read here (see rules/README.md):
+    rules/parameters/<ns>/<name>.yaml   one parameter, id "<ns>.<name>"
+    rules/<regime>/regime.yaml          the regime header
+    rules/<regime>/*.yaml               lists of provisions
+    countries/<XX>.yaml                 one country or territory
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import LoadError
+from .models.country import Country
+from .models.parameter import Parameter
+from .models.provision import Provision
+from .models.regime import Regime, RegimeHeader
+from .yamlio import LineDict, LineList, line_of, read_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+# Folders under rules/ that are not regimes.
+NON_REGIME_DIRS = frozenset({"parameters", "scenarios", "pathways", "chips"})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a loaded object came from, for error messages and `check` findings."""
+
+    path: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+@dataclass
+class RuleBase:
+    """Everything loaded: parameters, regimes and countries, with their origins."""
+
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    regimes: dict[str, Regime] = field(default_factory=dict)
+    countries: dict[str, Country] = field(default_factory=dict)
+    origins: dict[str, Origin] = field(default_factory=dict)  # keyed by object id
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper()))
+
+
+def validate(model: type[M], data: Any, path: Path, base_loc: tuple[Any, ...] = ()) -> M:
+    """Validate `data` as `model`; the first error becomes a LoadError with line and field."""
+    if data is None:
+        raise LoadError(path, f"empty file: expected a {model.__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = tuple(err["loc"])
+        # For union members pydantic puts tag names in loc; line_of skips what it can't follow
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise LoadError(
+            path,
+            f"{err['msg']}{more}",
+            line=line_of(data, loc),
+            field=_field_path(base_loc + loc) or None,
+        ) from None
+
+
+def load_parameter(path: Path, root: Path) -> tuple[Parameter, Origin]:
+    rel = path.relative_to(root).with_suffix("")
+    pid = ".".join(rel.parts)
+    data = read_yaml(path)
+    if isinstance(data, LineDict) and "id" in data:
+        raise LoadError(path, "the id of a parameter is its path; remove 'id'", line=data.key_lines["id"], field="id")
+    param = validate(Parameter, data, path)
+    return param.model_copy(update={"id": pid}), Origin(path, getattr(data, "line", None))
+
+
+def load_regime(folder: Path) -> tuple[Regime, dict[str, Origin]]:
+    header_path = folder / "regime.yaml"
+    if not header_path.exists():
+        raise LoadError(folder, "a regime folder needs a regime.yaml (id, title, description, references)")
+    header = validate(RegimeHeader, read_yaml(header_path), header_path)
+    if header.id != folder.name:
+        raise LoadError(header_path, f"regime id {header.id!r} must equal its folder name {folder.name!r}", field="id")
+    provisions: list[Provision] = []
+    origins: dict[str, Origin] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == "regime.yaml":
+            continue
+        data = read_yaml(path)
+        if data is None:
+            raise LoadError(path, "empty file: expected a list of provisions")
+        if not isinstance(data, LineList):
+            raise LoadError(path, "expected a list of provisions (each item starting with '- id:')", line=getattr(data, "line", None))
+        for i, item in enumerate(data):
+            prov = validate(Provision, item, path, base_loc=(i,))
+            if prov.id in origins:
+                raise LoadError(path, f"duplicate provision id {prov.id!r} (first at {origins[prov.id]})", line=data.item_lines[i], field="id")
+            origins[prov.id] = Origin(path, data.item_lines[i])
+            provisions.append(prov)
+    return Regime(header=header, provisions=tuple(provisions)), origins
+
+
+def load_country(path: Path) -> tuple[Country, Origin]:
+    data = read_yaml(path)
+    country = validate(Country, data, path)
+    if country.code != path.stem:
+        raise LoadError(path, f"code {country.code!r} must equal the file name {path.stem!r}", field="code")
+    return country, Origin(path, 1)
+
+
+def _yaml_files(folder: Path) -> Iterable[Path]:
+    return sorted(p for p in folder.rglob("*.yaml") if p.is_file())
+
+
+def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
+    """Load every parameter, regime and country. Raises LoadError on the first problem."""
+    if not rules_dir.is_dir():
+        raise LoadError(rules_dir, "rules folder not found")
+    if not countries_dir.is_dir():
+        raise LoadError(countries_dir, "countries folder not found")
+    rb = RuleBase()
+    params_root = rules_dir / "parameters"
+    if params_root.is_dir():
+        for path in _yaml_files(params_root):
+            param, origin = load_parameter(path, params_root)
+            rb.parameters[param.id] = param
+            rb.origins[param.id] = origin
+    for folder in sorted(p for p in rules_dir.iterdir() if p.is_dir()):
+        if folder.name in NON_REGIME_DIRS or folder.name.startswith((".", "_")):
+            continue
+        regime, origins = load_regime(folder)
+        rb.regimes[regime.id] = regime
+        rb.origins.update(origins)
+    for path in sorted(countries_dir.glob("*.yaml")):
+        country, origin = load_country(path)
+        rb.countries[country.code] = country
+        rb.origins[country.code] = origin
+    return rb

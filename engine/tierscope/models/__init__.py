@@ -1,0 +1,1 @@
+"""Pydantic models: every data file and every result is one of these."""

@@ -1,0 +1,123 @@
+"""Provisions: one cited legal rule each, with a condition and one consequence.
+
+Consequences come from a closed vocabulary (assign a tier, require a licence or not,
+set the review policy, open a pathway). A provision never contains code. Default
+logic as in Catala: a provision with `exception_to` overrides its base where both
+apply; provisions that define the same output without an order between them and
+disagree are a conflict.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
+
+from ..vocabulary import REVIEW_POLICIES
+from .common import Reference, Status, StrictModel, Window
+from .condition import Condition
+
+ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+PATHWAY_ID_RE = re.compile(r"^[a-z0-9_]+$")
+
+
+class ParamRef(StrictModel):
+    """A ceiling read from a parameter, optionally multiplied by another parameter."""
+
+    param: str
+    times: str | None = None
+
+
+class Pathway(StrictModel):
+    """A route by which items can reach the destination, with its ceiling."""
+
+    id: str
+    title: str = Field(min_length=3)
+    ceiling: ParamRef | Literal["unbounded"]
+    per: str = Field(min_length=3, description="what the ceiling is counted per")
+    counts_against_country_allocation: StrictBool
+    share_limits: list[str] = Field(
+        default_factory=list,
+        description="percent parameters limiting the share of an entity's compute placed here",
+    )
+    note: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not PATHWAY_ID_RE.match(v):
+            raise ValueError("pathway id must be lower_snake_case")
+        return v
+
+
+class ReviewPolicy(StrictModel):
+    policy: str
+    detail: str | None = None
+
+    @field_validator("policy")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in REVIEW_POLICIES:
+            raise ValueError(f"unknown review policy {v!r}; known: {', '.join(REVIEW_POLICIES)}")
+        return v
+
+
+class Then(StrictModel):
+    """Exactly one consequence."""
+
+    tier: StrictInt | None = Field(default=None, ge=1, le=3)
+    licence_required: StrictBool | None = None
+    review_policy: ReviewPolicy | None = None
+    pathway: Pathway | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Then:
+        set_ = [k for k in ("tier", "licence_required", "review_policy", "pathway")
+                if getattr(self, k) is not None]
+        if len(set_) != 1:
+            raise ValueError(
+                "'then' needs exactly one of tier, licence_required, review_policy, pathway; "
+                f"got {set_ or 'none'}"
+            )
+        return self
+
+    @property
+    def output(self) -> str:
+        """The output this consequence defines: default logic works per output."""
+        if self.pathway is not None:
+            return f"pathway:{self.pathway.id}"
+        for k in ("tier", "licence_required", "review_policy"):
+            if getattr(self, k) is not None:
+                return k
+        raise AssertionError
+
+    @property
+    def value(self) -> object:
+        """The value assigned, comparable for conflict detection."""
+        if self.pathway is not None:
+            return self.pathway
+        if self.review_policy is not None:
+            return self.review_policy
+        return self.tier if self.tier is not None else self.licence_required
+
+
+class Provision(StrictModel):
+    id: str
+    title: str = Field(min_length=3)
+    citation: str = Field(min_length=3)
+    status: Status
+    status_note: str | None = None
+    valid: Window
+    when: Condition
+    then: Then
+    exception_to: str | None = None
+    references: list[Reference] = Field(default_factory=list)
+    note: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("provision id must look like 'regime_name.rule_name' (lower_snake)")
+        return v

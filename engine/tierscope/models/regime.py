@@ -1,0 +1,38 @@
+"""A regime: a folder of provisions with its own title, dates and sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from .common import Reference, Status, StrictModel
+from .provision import Provision
+
+
+class KeyDate(StrictModel):
+    """A dated event of a regime (publication, effect, compliance, rescission)."""
+
+    date: dt.date
+    label: str = Field(min_length=3)
+    citation: str = Field(min_length=3)
+    status: Status
+
+
+class RegimeHeader(StrictModel):
+    """`regime.yaml` in a regime folder."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=3)
+    description: str = Field(min_length=3)
+    references: list[Reference] = Field(min_length=1)
+    key_dates: list[KeyDate] = Field(default_factory=list)
+
+
+class Regime(StrictModel):
+    header: RegimeHeader
+    provisions: tuple[Provision, ...]
+
+    @property
+    def id(self) -> str:
+        return self.header.id

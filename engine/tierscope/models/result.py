@@ -1,0 +1,71 @@
+"""Result models: what `query` and `explain` return. The JSON keys are a contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict
+
+from .common import Status
+
+
+class ResultModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParameterUse(ResultModel):
+    """One parameter value that a number depends on, with its provenance."""
+
+    id: str
+    label: str
+    value: int | list[str]
+    unit: str
+    effective: dt.date
+    status: Status
+    references: list[str]
+
+
+class PathwayResult(ResultModel):
+    id: str
+    title: str
+    ceiling_tpp: int | None  # None = unbounded (or bounded only by share_limits)
+    ceiling_h100e: float | None
+    ceiling_dense_bf16_pflops: float | None
+    per: str
+    counts_against_country_allocation: bool
+    status: Status
+    citations: list[str]
+    share_limits: list[str] = []
+    note: str | None = None
+    provision: str
+    parameters: list[ParameterUse] = []
+
+
+class Firing(ResultModel):
+    """A provision that applied, and what became of it."""
+
+    id: str
+    title: str
+    citation: str
+    status: Status
+    output: str
+    value: str
+    outcome: str  # "defines" | "overridden" | "ignored (base not applicable)"
+
+
+class QueryResult(ResultModel):
+    country: str
+    country_name: str
+    scenario: str
+    scenario_title: str
+    as_of: dt.date
+    tier: int | None
+    licence_required: bool
+    review_policy: str | None
+    review_detail: str | None
+    pathways: list[PathwayResult]
+    status: Status  # weakest status of everything the answer rests on
+    citations: list[str]
+    fired: list[Firing]
+    groups: list[str]
+    h100_tpp: ParameterUse

@@ -1,0 +1,101 @@
+"""Quantify stage: pathway ceilings from dated parameters, in TPP and derived units.
+
+TPP is the legal unit and stays an exact integer. H100-equivalents divide by the cited
+TPP of one H100 (parameter `units.h100_tpp`) and are rounded half-even to one decimal
+place; dense BF16 FLOP/s follow from the 3A090 definition TPP = 2 x MacTOPS x bit length,
+so a 16-bit TPP of T means T/16 dense TFLOP/s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from .errors import RuleConflictError
+from .models.common import Status, weakest
+from .models.parameter import Parameter
+from .models.provision import ParamRef, Provision
+from .models.result import ParameterUse, PathwayResult
+
+H100_PARAM = "units.h100_tpp"
+BF16_BITS = 16
+
+
+def parameter_use(params: Mapping[str, Parameter], pid: str, day: dt.date) -> ParameterUse:
+    """The value of `pid` on `day` with its provenance; a gap or repeal is an error."""
+    param = params[pid]
+    entry = param.entry_at(day)
+    if entry is None or entry[1].value is None:
+        state = "not yet in force" if entry is None else f"repealed on {entry[0]}"
+        raise RuleConflictError(f"parameter {pid} is {state} on {day}, but a provision uses it")
+    effective, dv = entry
+    return ParameterUse(
+        id=pid,
+        label=param.label,
+        value=dv.value,
+        unit=param.unit.value,
+        effective=effective,
+        status=dv.status,
+        references=[r.title + (f" <{r.href}>" if r.href else "") for r in dv.references],
+    )
+
+
+def to_h100e(tpp: int, h100_tpp: int) -> float:
+    """TPP -> H100-equivalents, rounded half-even to 0.1."""
+    q = (Decimal(tpp) / Decimal(h100_tpp)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    return float(q)
+
+
+def to_bf16_pflops(tpp: int) -> float:
+    """TPP -> dense 16-bit PFLOP/s (TPP/16 TFLOP/s)."""
+    return float(Decimal(tpp) / Decimal(BF16_BITS) / Decimal(1000))
+
+
+def ceiling_tpp(
+    ref: ParamRef, params: Mapping[str, Parameter], day: dt.date
+) -> tuple[int, list[ParameterUse]]:
+    uses = [parameter_use(params, ref.param, day)]
+    if ref.times is not None:
+        uses.append(parameter_use(params, ref.times, day))
+    value = 1
+    for u in uses:
+        if not isinstance(u.value, int):
+            raise RuleConflictError(f"parameter {u.id} is a list; a ceiling needs a number")
+        value *= u.value
+    return value, uses
+
+
+def pathway_result(
+    prov: Provision, params: Mapping[str, Parameter], day: dt.date, h100: ParameterUse
+) -> PathwayResult:
+    pw = prov.then.pathway
+    assert pw is not None
+    uses: list[ParameterUse] = []
+    tpp: int | None = None
+    if pw.ceiling != "unbounded":
+        tpp, uses = ceiling_tpp(pw.ceiling, params, day)
+    share_uses = [parameter_use(params, s, day) for s in pw.share_limits]
+    uses.extend(share_uses)
+    statuses = [prov.status, *(u.status for u in uses)]
+    if tpp is not None:
+        statuses.append(h100.status)
+    assert isinstance(h100.value, int)
+    return PathwayResult(
+        id=pw.id,
+        title=pw.title,
+        ceiling_tpp=tpp,
+        ceiling_h100e=None if tpp is None else to_h100e(tpp, h100.value),
+        ceiling_dense_bf16_pflops=None if tpp is None else to_bf16_pflops(tpp),
+        per=pw.per,
+        counts_against_country_allocation=pw.counts_against_country_allocation,
+        status=weakest(statuses),
+        citations=[prov.citation],
+        share_limits=[f"{u.label}: {u.value}%" for u in share_uses],
+        note=pw.note,
+        provision=prov.id,
+        parameters=uses,
+    )
+
+
+__all__ = ["H100_PARAM", "Status", "parameter_use", "pathway_result", "to_bf16_pflops", "to_h100e"]

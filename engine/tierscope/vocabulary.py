@@ -1,0 +1,79 @@
+"""The closed vocabulary of the rule language: facts a condition may read, and their types.
+
+A rule file can only name facts listed here; the engine supplies inputs from country
+files and scenarios, and outputs from provisions that fired in an earlier stage
+(forward chaining). Keeping the list closed is what lets `check` enumerate the whole
+fact space and lets the compiler guarantee every fact is present in every message
+(durable-rules treats a missing attribute differently from a false one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# EAR Country Groups, 15 CFR part 740, Supplement No. 1.
+COUNTRY_GROUPS: tuple[str, ...] = (
+    "A:1", "A:2", "A:3", "A:4", "A:5", "A:6",
+    "B",
+    "D:1", "D:2", "D:3", "D:4", "D:5",
+    "E:1", "E:2",
+)  # fmt: skip
+
+FactKind = Literal["code", "groups", "bool", "int", "str"]
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    name: str
+    kind: FactKind
+    origin: Literal["input", "output"]
+    doc: str
+    values: tuple[object, ...] | None = None  # finite domain, for enumeration in `check`
+
+
+FACTS: dict[str, FactSpec] = {
+    f.name: f
+    for f in (
+        FactSpec("country", "code", "input", "ISO 3166-1 alpha-2 code of the destination."),
+        FactSpec("groups", "groups", "input", "EAR country groups of the destination on the date."),
+        FactSpec(
+            "g2g_arrangement",
+            "bool",
+            "input",
+            "The destination's government has an export-control arrangement with the US.",
+            (False, True),
+        ),
+        FactSpec("tier", "int", "output", "AI Diffusion tier (1, 2 or 3).", (1, 2, 3)),
+        FactSpec(
+            "licence_required",
+            "bool",
+            "output",
+            "A licence is required for 3A090.a/4A090.a items to the destination.",
+            (False, True),
+        ),
+        FactSpec("review_policy", "str", "output", "Licence review policy code."),
+    )
+}
+
+# Which comparison each kind of fact supports in a condition.
+OPS_BY_KIND: dict[str, frozenset[str]] = {
+    "code": frozenset({"equals", "in", "in_param"}),
+    "groups": frozenset({"has", "has_any", "has_all"}),
+    "bool": frozenset({"equals"}),
+    "int": frozenset({"equals", "in", "gte", "lt"}),
+    "str": frozenset({"equals", "in"}),
+}
+
+# Outputs every evaluation must define (nothing applicable is an error, as in Catala).
+REQUIRED_OUTPUTS: tuple[str, ...] = ("tier", "licence_required")
+
+REVIEW_POLICIES: dict[str, str] = {
+    "no-licence-required": "No licence is required for these items to this destination.",
+    "presumption-of-approval": "Licence applications are reviewed with a presumption of approval.",
+    "case-by-case": "Licence applications are reviewed case by case.",
+    "presumption-of-denial": "Licence applications are reviewed with a presumption of denial.",
+    "allocation": (
+        "Licence applications are reviewed against the destination's country allocation."
+    ),
+}

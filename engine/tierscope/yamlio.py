@@ -1,0 +1,127 @@
+"""Strict YAML reading that keeps line numbers.
+
+Rule files are data: only `yaml.SafeLoader` constructors run, so a tag such as
+`!!python/object` is an error, never code. Duplicate keys are errors (PyYAML would
+silently keep the last one). Mappings remember the line of each key so that a
+pydantic validation error can be reported as `file:line: field: message`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode
+
+from .errors import LoadError
+
+
+class LineDict(dict):
+    """A dict that remembers the 1-based line of each key and of itself."""
+
+    __slots__ = ("key_lines", "line")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_lines: dict[Any, int] = {}
+        self.line: int = 0
+
+
+class LineList(list):
+    """A list that remembers the line of each item."""
+
+    __slots__ = ("item_lines", "line")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.item_lines: list[int] = []
+        self.line: int = 0
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with duplicate-key detection and line tracking."""
+
+
+def _construct(loader: _StrictLoader, node: yaml.Node) -> Any:
+    """Construct one node; a bad scalar (e.g. the date 2025-02-30) keeps its line."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"invalid value {node.value!r}: {exc}", node.start_mark
+        ) from None
+
+
+def _construct_mapping(loader: _StrictLoader, node: MappingNode, deep: bool = False) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = _construct(loader, key_node)
+        try:
+            hash(key)
+        except TypeError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            ) from exc
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        result[key] = _construct(loader, value_node)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _StrictLoader, node: yaml.SequenceNode, deep: bool = False) -> LineList:
+    result = LineList(_construct(loader, child) for child in node.value)
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    result.line = node.start_mark.line + 1
+    return result
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def parse_yaml(text: str, path: Path | str) -> Any:
+    """Parse one YAML document safely; any problem becomes a LoadError with a line."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or str(exc)
+        if exc.context and "duplicate" not in problem:
+            problem = f"{exc.context}: {problem}"
+        raise LoadError(path, f"invalid YAML: {problem}", line=line) from None
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        # e.g. a date such as 2025-02-30 fails inside the timestamp constructor
+        raise LoadError(path, f"invalid YAML value: {exc}") from None
+
+
+def read_yaml(path: Path) -> Any:
+    """Read and parse a YAML file; unreadable or non-UTF-8 files are LoadErrors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LoadError(path, f"cannot read file: {exc}") from None
+    return parse_yaml(text, path)
+
+
+def line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest node along a pydantic error location that we can find."""
+    line = getattr(data, "line", None) or None
+    node = data
+    for part in loc:
+        if isinstance(node, LineDict) and part in node:
+            line = node.key_lines.get(part, line)
+            node = node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.item_lines[part]
+            node = node[part]
+        else:
+            # pydantic adds union-branch names and such to locations; skip them
+            continue
+    return line
