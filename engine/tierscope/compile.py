@@ -17,6 +17,9 @@ Dated list parameters (`in_param`) are inlined as one branch per dated value.
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import json
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
@@ -150,12 +153,33 @@ class CompiledRegime:
     by_rule: dict[str, Provision]  # durable rule name -> provision
     stages: tuple[tuple[str, ...], ...]  # outputs resolved after each stage, stage 1 first
     provisions: dict[str, Provision]  # id -> provision
+    country_literals: frozenset[str]  # every country code a condition can compare with
+    breakpoints: tuple[dt.date, ...]  # every date a condition compares `as_of` with
+    ruleset_key: str  # content hash of `rules`, the durable-rules ruleset name
+
+    def signature(self, facts: Mapping[str, Any], day: dt.date) -> tuple[Any, ...]:
+        """What the compiled conditions can distinguish about one evaluation.
+
+        Conditions compare `country` only with `country_literals` and `as_of` only with
+        `breakpoints`, so two evaluations with equal signatures fire the same provisions
+        at every stage. This is what makes memoising evaluations sound.
+        """
+        country = facts["country"] if facts["country"] in self.country_literals else "*"
+        epoch = bisect.bisect_right(self.breakpoints, day)
+        rest = tuple(sorted((k, v) for k, v in facts.items() if k not in ("country", "groups")))
+        return (country, facts["groups"], epoch, rest)
 
     def stage_of_output(self, output: str) -> int:
         for k, outs in enumerate(self.stages, start=1):
             if output in outs:
                 return k
         raise KeyError(output)
+
+
+def ruleset_name(rules: dict[str, Any]) -> str:
+    """A content-derived name, so equal rules register once per process."""
+    digest = hashlib.sha1(json.dumps(rules, sort_keys=True).encode()).hexdigest()
+    return f"ts_{digest[:20]}"
 
 
 def plan_stages(provisions: list[Provision], where: str) -> tuple[tuple[str, ...], ...]:
@@ -205,12 +229,34 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
         ])
         rules[name] = {"all": [{"m": cond}]}
         by_rule[name] = p
+    literals: set[str] = set()
+    breakpoints: set[dt.date] = set()
+    for p in provisions:
+        breakpoints.add(p.valid.start)
+        if p.valid.until is not None:
+            breakpoints.add(p.valid.until)
+        for node in walk(p.when):
+            if not isinstance(node, FactTest) or node.fact != "country":
+                continue
+            if node.op == "equals":
+                literals.add(node.operand)
+            elif node.op == "in":
+                literals.update(node.operand)
+            elif node.op == "in_param":
+                param = params[node.operand]
+                breakpoints.update(param.dates)
+                for dv in param.values.values():
+                    if isinstance(dv.value, list):
+                        literals.update(dv.value)
     return CompiledRegime(
         regime=regime,
         rules=rules,
         by_rule=by_rule,
         stages=stages,
         provisions={p.id: p for p in provisions},
+        country_literals=frozenset(literals),
+        breakpoints=tuple(sorted(breakpoints)),
+        ruleset_key=ruleset_name(rules),
     )
 
 

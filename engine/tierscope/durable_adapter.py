@@ -21,9 +21,7 @@ staged fact against every provision's compiled condition. Its traps (see
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
-import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -82,21 +80,20 @@ class DurableAdapter:
         except BaseException as exc:  # durable would swallow it: keep it for the caller
             self._errors.append(exc)
 
-    @staticmethod
-    def ruleset_name(rules: dict[str, dict[str, Any]]) -> str:
-        """A stable name from the rules' content, so equal rules register once."""
-        digest = hashlib.sha1(json.dumps(rules, sort_keys=True).encode()).hexdigest()
-        return f"ts_{digest[:20]}"
-
     def register(
-        self, rules: dict[str, dict[str, Any]], actions: dict[str, Action] | None = None
+        self,
+        name: str,
+        rules: dict[str, dict[str, Any]],
+        actions: dict[str, Action] | None = None,
     ) -> str:
-        """Register `rules` (rule name -> durable condition dict) and return the ruleset name.
+        """Register `rules` (rule name -> durable condition dict) as ruleset `name`.
 
-        Each rule fires by recording its name; `actions` may add a callable per rule
-        (used by tests to show that errors inside actions reach the caller).
+        Names must identify content (the compiler hashes the rules): a name registers
+        once per process. Each rule fires by recording its name; `actions` may add a
+        callable per rule (tests use it to show errors inside actions reach the caller).
         """
-        name = self.ruleset_name(rules)
+        if not name.isidentifier():
+            raise ValueError(f"invalid ruleset name {name!r}")
         with self._lock:
             if name in self._registered:
                 return name

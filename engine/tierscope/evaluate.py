@@ -37,13 +37,43 @@ class Evaluation:
         return None if r is None else r.value
 
 
+@dataclass(frozen=True)
+class _Derived:
+    facts: dict[str, Any]
+    resolutions: dict[str, Resolution]
+    applicable: tuple[Provision, ...]
+
+
+# (ruleset key, signature) -> derived outputs; see CompiledRegime.signature for why sound.
+_MEMO: dict[tuple[str, tuple[Any, ...]], _Derived] = {}
+_MEMO_LIMIT = 100_000
+
+
 def evaluate(
-    world: World, country: Country, day: dt.date, adapter: DurableAdapter | None = None
+    world: World,
+    country: Country,
+    day: dt.date,
+    adapter: DurableAdapter | None = None,
+    memo: bool = True,
 ) -> Evaluation:
-    adapter = adapter or default_adapter()
+    """Evaluate one (world, country, day). `memo=False` forces a durable-rules run."""
     compiled = world.compiled
-    ruleset = adapter.register(compiled.rules)
     inputs = input_facts(country, day)
+    key = (compiled.ruleset_key, compiled.signature(inputs, day))
+    derived = _MEMO.get(key) if memo else None
+    if derived is None:
+        derived = _derive(world, inputs, day, adapter or default_adapter())
+        if memo and len(_MEMO) < _MEMO_LIMIT:
+            _MEMO[key] = derived
+    _require_outputs(world, derived, country, day)
+    return Evaluation(world, country, day, inputs, {**inputs, **derived.facts},
+                      derived.resolutions, derived.applicable)
+
+
+def _derive(world: World, inputs: dict[str, Any], day: dt.date, adapter: DurableAdapter) -> _Derived:
+    """Run durable-rules stage by stage and resolve each stage's outputs."""
+    compiled = world.compiled
+    ruleset = adapter.register(compiled.ruleset_key, compiled.rules)
     facts: dict[str, Any] = {**inputs, **output_defaults()}
     resolutions: dict[str, Resolution] = {}
     applicable: list[Provision] = []
@@ -59,13 +89,19 @@ def evaluate(
                 if out in FACTS:
                     facts[out] = _fact_value(res)
         session.check_state()
-    missing = [o for o in REQUIRED_OUTPUTS if o in _defined_outputs(compiled) and o not in resolutions]
+    outputs = {k: v for k, v in facts.items() if k not in inputs}
+    return _Derived(outputs, resolutions, tuple(applicable))
+
+
+def _require_outputs(world: World, derived: _Derived, country: Country, day: dt.date) -> None:
+    """Nothing applicable for a required output is an error, not a silent default."""
+    defined = _defined_outputs(world.compiled)
+    missing = [o for o in REQUIRED_OUTPUTS if o in defined and o not in derived.resolutions]
     if missing:
         raise RuleConflictError(
             f"no provision of {world.scenario_id} defines {', '.join(missing)} for "
             f"{country.code} on {day}: the rules leave a gap"
         )
-    return Evaluation(world, country, day, inputs, facts, resolutions, tuple(applicable))
 
 
 def _defined_outputs(compiled: Any) -> set[str]:

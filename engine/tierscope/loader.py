@@ -9,7 +9,7 @@ Layout read here (see rules/README.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,13 +40,45 @@ class Origin:
         return f"{self.path}:{self.line}" if self.line else str(self.path)
 
 
+class CountryStore(Mapping[str, Country]):
+    """Country files by alpha-2 code, each read and validated on first access.
+
+    Listing the codes only reads the folder, so a one-country query does not pay for
+    parsing all ~249 files; iterating the world loads them all once.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._paths = {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+        self._loaded: dict[str, Country] = {}
+
+    def __getitem__(self, code: str) -> Country:
+        if code not in self._loaded:
+            path = self._paths[code]  # KeyError for unknown codes, as a Mapping should
+            self._loaded[code], _ = load_country(path)
+        return self._loaded[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def path(self, code: str) -> Path:
+        return self._paths[code]
+
+    def load_all(self) -> None:
+        for code in self._paths:
+            self[code]
+
+
 @dataclass
 class RuleBase:
     """Everything loaded: parameters, regimes and countries, with their origins."""
 
     parameters: dict[str, Parameter] = field(default_factory=dict)
     regimes: dict[str, Regime] = field(default_factory=dict)
-    countries: dict[str, Country] = field(default_factory=dict)
+    countries: Mapping[str, Country] = field(default_factory=dict)
     origins: dict[str, Origin] = field(default_factory=dict)  # keyed by object id
 
 
@@ -140,8 +172,5 @@ def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
         regime, origins = load_regime(folder)
         rb.regimes[regime.id] = regime
         rb.origins.update(origins)
-    for path in sorted(countries_dir.glob("*.yaml")):
-        country, origin = load_country(path)
-        rb.countries[country.code] = country
-        rb.origins[country.code] = origin
+    rb.countries = CountryStore(countries_dir)
     return rb

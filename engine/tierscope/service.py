@@ -16,7 +16,8 @@ from .evaluate import Evaluation, evaluate
 from .loader import RuleBase, load_rulebase
 from .models.common import weakest
 from .models.provision import Provision, ReviewPolicy
-from .models.result import Firing, QueryResult
+from .models.condition import FactTest, walk
+from .models.result import Firing, ParameterUse, QueryResult
 from .paths import data_dirs
 from .precedence import Resolution
 from .quantify import H100_PARAM, parameter_use, pathway_result
@@ -104,6 +105,16 @@ def build_result(ev: Evaluation) -> QueryResult:
         for out, res in sorted(ev.resolutions.items())
         if out.startswith("pathway:")
     ]
+    used: dict[str, ParameterUse] = {}
+    for res in ev.resolutions.values():
+        for p in res.winners:
+            for node in walk(p.when):
+                if isinstance(node, FactTest) and node.op == "in_param":
+                    used.setdefault(node.operand, parameter_use(world.parameters, node.operand, day))
+    for pw in pathways:
+        for u in pw.parameters:
+            used.setdefault(u.id, u)
+    used.setdefault(h100.id, h100)
     review = ev.value("review_policy")
     winners = [p for r in ev.resolutions.values() for p in r.winners]
     citations = sorted({p.citation for p in winners})
@@ -124,4 +135,6 @@ def build_result(ev: Evaluation) -> QueryResult:
         fired=_firings(ev),
         groups=sorted(ev.inputs["groups"]),
         h100_tpp=h100,
+        parameters_used=list(used.values()),
+        key_dates=[f"{d.date}: {d.label} ({d.citation})" for d in world.regime.header.key_dates],
     )

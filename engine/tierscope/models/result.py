@@ -69,3 +69,5 @@ class QueryResult(ResultModel):
     fired: list[Firing]
     groups: list[str]
     h100_tpp: ParameterUse
+    parameters_used: list[ParameterUse]  # every parameter the answer read, with provenance
+    key_dates: list[str] = []  # the regime's dated events, for context

@@ -1,0 +1,193 @@
+"""Present stage: results as rich tables, JSON, CSV or Markdown.
+
+JSON is the contract analysts pipe (see README); tables are for reading. Every figure
+shows its unit, and every value that is not primary-sourced is marked with its status.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from .models.result import PathwayResult, QueryResult
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+
+
+
+
+def fmt_int(v: int | None) -> str:
+    return "unbounded" if v is None else f"{v:,}"
+
+
+def fmt_num(v: float | None, digits: int = 1) -> str:
+    return "-" if v is None else f"{v:,.{digits}f}"
+
+
+def ceiling_text(p: PathwayResult) -> str:
+    if p.ceiling_tpp is not None:
+        return f"{p.ceiling_tpp:,} TPP"
+    if p.share_limits:
+        return "share of each UVEU's compute: " + ", ".join(
+            s.rsplit(": ", 1)[-1] for s in p.share_limits
+        )
+    return "unbounded"
+
+
+def query_json(results: Sequence[QueryResult]) -> str:
+    data = [r.model_dump(mode="json") for r in results]
+    return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False)
+
+
+PATHWAY_COLUMNS = (
+    "country", "scenario", "as_of", "tier", "licence_required", "review_policy",
+    "pathway", "title", "ceiling_tpp", "ceiling_h100e", "ceiling_dense_bf16_pflops",
+    "per", "counts_against_country_allocation", "share_limits", "status", "citations",
+)  # fmt: skip
+
+
+def _pathway_rows(results: Sequence[QueryResult]) -> list[dict[str, Any]]:
+    rows = []
+    for r in results:
+        base = {
+            "country": r.country, "scenario": r.scenario, "as_of": r.as_of.isoformat(),
+            "tier": r.tier, "licence_required": r.licence_required,
+            "review_policy": r.review_policy,
+        }  # fmt: skip
+        if not r.pathways:
+            rows.append({**base, "pathway": "", "status": r.status.value})
+        for p in r.pathways:
+            rows.append({
+                **base, "pathway": p.id, "title": p.title, "ceiling_tpp": p.ceiling_tpp,
+                "ceiling_h100e": p.ceiling_h100e,
+                "ceiling_dense_bf16_pflops": p.ceiling_dense_bf16_pflops, "per": p.per,
+                "counts_against_country_allocation": p.counts_against_country_allocation,
+                "share_limits": "; ".join(p.share_limits), "status": p.status.value,
+                "citations": "; ".join(p.citations),
+            })  # fmt: skip
+    return rows
+
+
+def query_csv(results: Sequence[QueryResult]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=PATHWAY_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for row in _pathway_rows(results):
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def query_md(results: Sequence[QueryResult]) -> str:
+    out: list[str] = []
+    for r in results:
+        out.append(f"### {r.country_name} ({r.country}) - {r.scenario_title}, as of {r.as_of}")
+        out.append("")
+        out.append(f"- Tier: **{r.tier if r.tier is not None else 'n/a'}**")
+        out.append(f"- Licence required (3A090.a/4A090.a): **{'yes' if r.licence_required else 'no'}**")
+        out.append(f"- Review policy: {r.review_policy or '-'}" + (f" ({r.review_detail})" if r.review_detail else ""))
+        out.append(f"- EAR country groups on that date: {', '.join(r.groups) or 'none listed'}")
+        out.append("")
+        out.append("| Pathway | Ceiling | H100e | Dense BF16 PFLOP/s | Per | Counts against allocation | Status | Citation |")
+        out.append("|---|---:|---:|---:|---|---|---|---|")
+        for p in r.pathways:
+            out.append(
+                f"| {p.title} | {ceiling_text(p)} | {fmt_num(p.ceiling_h100e)} | "
+                f"{fmt_num(p.ceiling_dense_bf16_pflops)} | {p.per} | "
+                f"{'yes' if p.counts_against_country_allocation else 'no'} | {p.status.value} | "
+                f"{'; '.join(p.citations)} |"
+            )
+        if not r.pathways:
+            out.append("| (no pathway: exports are not authorised without a licence) | | | | | | | |")
+        out.append("")
+    return "\n".join(out)
+
+
+def print_query_table(console: Console, results: Sequence[QueryResult], notes: Sequence[str]) -> None:
+    for r in results:
+        console.print(
+            f"[bold]{r.country_name} ({r.country})[/bold]  |  {r.scenario_title} "
+            f"[dim]({r.scenario})[/dim]  |  as of {r.as_of}"
+        )
+        console.print(
+            f"  Tier [bold]{r.tier if r.tier is not None else 'n/a'}[/bold]   "
+            f"Licence required for 3A090.a/4A090.a: [bold]{'yes' if r.licence_required else 'no'}[/bold]   "
+            f"Review: [bold]{r.review_policy or '-'}[/bold]"
+        )
+        if r.review_detail:
+            console.print(f"  [dim]{r.review_detail}[/dim]")
+        console.print(f"  EAR country groups: {', '.join(r.groups) or 'none listed'}")
+        cites: list[str] = []
+        table = Table(show_lines=False, pad_edge=False, box=box.SIMPLE_HEAD)
+        table.add_column("Pathway", ratio=3)
+        table.add_column("Ceiling", justify="right", ratio=2)
+        table.add_column("≈ H100e", justify="right", no_wrap=True)
+        table.add_column("Per", ratio=2)
+        table.add_column("Counts vs\nallocation")
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Cite", no_wrap=True)
+        for p in r.pathways:
+            marks = []
+            for c in p.citations:
+                if c not in cites:
+                    cites.append(c)
+                marks.append(f"[{cites.index(c) + 1}]")
+            table.add_row(
+                p.title, ceiling_text(p), fmt_num(p.ceiling_h100e), p.per,
+                "yes" if p.counts_against_country_allocation else "no",
+                p.status.value, " ".join(marks),
+            )
+        if r.pathways:
+            console.print(table)
+            for i, c in enumerate(cites, start=1):
+                console.print(f"  [{i}] {c}", markup=False, highlight=False)
+        else:
+            console.print("  [bold]No pathway[/bold]: no licence exception or VEU route applies.")
+        console.print(
+            f"  [dim]H100e = TPP / {r.h100_tpp.value:,} (TPP of one H100, {r.h100_tpp.status.value}); "
+            f"dense BF16 FLOP/s = TPP/16 x 10^12. Answer status: {r.status.value}. "
+            f"`tierscope explain {r.country} --scenario {r.scenario}` shows the rules.[/dim]"
+        )
+        console.print()
+    for n in notes:
+        console.print(f"[yellow]Note:[/yellow] {n}")
+
+
+def print_explain(console: Console, r: QueryResult, facts: dict[str, Any], group_sources: list[str]) -> None:
+    console.print(f"[bold]Why: {r.country_name} ({r.country}) under {r.scenario_title}, as of {r.as_of}[/bold]")
+    console.print("\n[bold]Facts[/bold]")
+    for k, v in facts.items():
+        shown = ", ".join(sorted(v)) if isinstance(v, (set, frozenset)) else v
+        console.print(f"  {k} = {shown}")
+    for s in group_sources:
+        console.print(f"  [dim]groups source: {s}[/dim]")
+    console.print("\n[bold]Provisions that applied[/bold] (durable-rules matched; default logic resolved)")
+    t = Table(pad_edge=False)
+    for col in ("Provision", "Output", "Value", "Outcome", "Status", "Citation"):
+        t.add_column(col)
+    for f in r.fired:
+        t.add_row(f"{f.id}\n[dim]{f.title}[/dim]", f.output, f.value, f.outcome, f.status.value, f.citation)
+    console.print(t)
+    console.print("\n[bold]Parameters used[/bold]")
+    t2 = Table(pad_edge=False)
+    for col in ("Parameter", "Value", "In force from", "Status", "Source"):
+        t2.add_column(col)
+    for p in r.parameters_used:
+        value = ", ".join(p.value) if isinstance(p.value, list) else f"{p.value:,} {p.unit}"
+        t2.add_row(f"{p.id}\n[dim]{p.label}[/dim]", value, str(p.effective), p.status.value, "\n".join(p.references))
+    console.print(t2)
+    console.print("\n[bold]Citations[/bold]")
+    for c in r.citations:
+        console.print(f"  - {c}")
