@@ -198,10 +198,10 @@ def _fail(message: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors -> one line + exit code; bugs -> exit 70."""
     try:
-        app()
+        app(args=argv, prog_name="tierscope")
     except TierscopeError as exc:
         _fail(exc.message, exc.exit_code)
     except (SystemExit, KeyboardInterrupt):

@@ -98,6 +98,12 @@ def _require_outputs(world: World, derived: _Derived, country: Country, day: dt.
     defined = _defined_outputs(world.compiled)
     missing = [o for o in REQUIRED_OUTPUTS if o in defined and o not in derived.resolutions]
     if missing:
+        first = min((p.valid.start for p in world.regime.provisions), default=None)
+        if first is not None and day < first:
+            raise RuleConflictError(
+                f"{world.scenario_id} is not in force on {day}: its provisions apply from "
+                f"{first}; use a later --as-of or another scenario"
+            )
         raise RuleConflictError(
             f"no provision of {world.scenario_id} defines {', '.join(missing)} for "
             f"{country.code} on {day}: the rules leave a gap"

@@ -1,0 +1,144 @@
+"""Benchmark: the whole world under framework-2025 at three dates, in-process.
+
+Prints, for 249 countries x 3 dates:
+- the engine (durable-rules) with the evaluation memo off (every question runs a
+  durable-rules session), and on (the memo is filled by the same pass);
+- the full `query` path (evaluation + quantification into pydantic results);
+- a small hand-written Python function answering the same questions (the speed limit),
+  and the ratio; the two must agree on every answer;
+- cold start of `tierscope query IL` against `python -c "import pydantic, typer"`.
+
+Targets (issue 2): world x 3 dates < 1 s; engine within 10x of the hand-written
+function; cold `query` < 3x the import floor. Run: python bench/bench_world.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+
+from tierscope import evaluate as evaluate_mod  # noqa: E402
+from tierscope.evaluate import evaluate  # noqa: E402
+from tierscope.service import Project, build_result  # noqa: E402
+
+DAYS = (dt.date(2025, 2, 1), dt.date(2025, 6, 1), dt.date(2026, 6, 1))
+SCENARIO = "framework-2025"
+
+
+def hand_written(code: str, groups: frozenset[str], g2g: bool, p: dict) -> tuple:
+    """The framework's answer written directly in Python (the speed limit)."""
+    if code == "US":
+        tier, licence = 1, False
+    elif code in p["tier1"]:
+        tier, licence = 1, True
+    elif "D:5" in groups or code == "MO":
+        tier, licence = 3, True
+    else:
+        tier, licence = 2, True
+    pathways: dict[str, int | None] = {}
+    if not licence:
+        review = "no-licence-required"
+        pathways["domestic"] = None
+    elif tier == 1:
+        review = "presumption-of-approval"
+        pathways["aia"] = None
+    elif tier == 2:
+        review = "allocation"
+        pathways["country_allocation"] = p["alloc"] * (p["mult"] if g2g else 1)
+        pathways["nveu"] = p["nveu"]
+    else:
+        review = "presumption-of-denial"
+    if licence and tier != 3:
+        pathways["lpp"] = p["lpp"]
+    if tier in (1, 2):
+        pathways["uveu"] = None
+    return tier, licence, review, pathways
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    project = Project.shipped()
+    world = project.world(SCENARIO)
+    countries = [world.countries[c] for c in world.countries]  # loads every file once
+    evaluate(world, countries[0], DAYS[0])  # compile + register once, outside the timings
+    n = len(countries) * len(DAYS)
+
+    def engine(memo: bool) -> None:
+        for d in DAYS:
+            for c in countries:
+                evaluate(world, c, d, memo=memo)
+
+    evaluate_mod._MEMO.clear()
+    t_cold = min(timed(lambda: engine(False)) for _ in range(3))
+    evaluate_mod._MEMO.clear()
+    t_fill = timed(lambda: engine(True))
+    t_warm = min(timed(lambda: engine(True)) for _ in range(3))
+
+    def full_query() -> list:
+        return [build_result(evaluate(world, c, d)) for d in DAYS for c in countries]
+
+    t_query = min(timed(full_query) for _ in range(3))
+
+    params = world.parameters
+
+    def hand() -> list:
+        out = []
+        for d in DAYS:
+            p = {
+                "tier1": set(params["framework_2025.tier1_destinations"].value_at(d)),
+                "alloc": params["framework_2025.country_allocation_tpp"].value_at(d),
+                "mult": params["framework_2025.g2g_allocation_multiplier"].value_at(d),
+                "nveu": params["framework_2025.nveu_installed_base_tpp"].value_at(d),
+                "lpp": params["framework_2025.lpp_tpp_per_consignee_year"].value_at(d),
+            }
+            for c in countries:
+                g2g = c.fact_on("g2g_arrangement", d)
+                out.append(hand_written(c.code, c.groups_on(d), bool(g2g and g2g.value), p))
+        return out
+
+    t_hand = min(timed(hand) for _ in range(5))
+
+    # The two must agree, or the comparison is meaningless.
+    answers = full_query()
+    mismatches = 0
+    for r, h in zip(answers, hand(), strict=True):
+        mine = (r.tier, r.licence_required, r.review_policy, {p.id: p.ceiling_tpp for p in r.pathways})
+        mismatches += mine != h
+
+    print(f"world: {len(countries)} countries x {len(DAYS)} dates = {n} questions ({SCENARIO})")
+    print(f"  engine, memo off (durable-rules every time) {t_cold * 1e3:8.1f} ms  {t_cold / n * 1e6:7.1f} us/question")
+    print(f"  engine, memo on, first pass (fills memo)    {t_fill * 1e3:8.1f} ms  {t_fill / n * 1e6:7.1f} us/question")
+    print(f"  engine, memo on, warm                       {t_warm * 1e3:8.1f} ms  {t_warm / n * 1e6:7.1f} us/question")
+    print(f"  full query (engine + quantify + results)   {t_query * 1e3:8.1f} ms  {t_query / n * 1e6:7.1f} us/question")
+    print(f"  hand-written function                       {t_hand * 1e3:8.1f} ms  {t_hand / n * 1e6:7.1f} us/question")
+    print(f"  ratio engine/hand: memo off {t_cold / t_hand:6.1f}x, first pass {t_fill / t_hand:6.1f}x, "
+          f"warm {t_warm / t_hand:6.1f}x, full query {t_query / t_hand:6.1f}x")
+    print(f"  answers that differ from the hand-written function: {mismatches}")
+
+    exe = [sys.executable, "-m", "tierscope", "query", "IL", "--as-of", "2025-06-01"]
+    floor = [sys.executable, "-c", "import pydantic, typer"]
+    env_path = str(Path(__file__).resolve().parents[1] / "engine")
+
+    def wall(cmd: list[str]) -> float:
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, env={"PYTHONPATH": env_path, "PATH": ""})
+        return time.perf_counter() - t
+
+    q = statistics.median(wall(exe) for _ in range(5))
+    f = statistics.median(wall(floor) for _ in range(5))
+    print(f"cold start: `tierscope query IL` {q * 1e3:.0f} ms; import floor {f * 1e3:.0f} ms; ratio {q / f:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

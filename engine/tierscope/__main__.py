@@ -1,0 +1,5 @@
+"""`python -m tierscope` runs the CLI."""
+
+from .cli import main
+
+main()

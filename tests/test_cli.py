@@ -1,0 +1,114 @@
+"""The command line: the JSON contract, formats, and clear errors with documented exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from tierscope.cli import main
+
+CONTRACT = {
+    "country": str, "scenario": str, "as_of": str, "tier": int,
+    "licence_required": bool, "review_policy": str, "pathways": list,
+}  # fmt: skip
+PATHWAY_CONTRACT = {
+    "id": str, "title": str, "per": str, "counts_against_country_allocation": bool,
+    "status": str, "citations": list,
+}  # fmt: skip
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    captured = capsys.readouterr()
+    return exc.value.code or 0, captured.out, captured.err
+
+
+def test_query_json_follows_the_contract(capsys):
+    code, out, _ = run(capsys, "query", "Israel", "--as-of", "2025-06-01", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    for key, typ in CONTRACT.items():
+        assert isinstance(data[key], typ), key
+    assert data["country"] == "IL" and data["as_of"] == "2025-06-01"
+    assert data["scenario"] == "framework-2025"
+    for p in data["pathways"]:
+        for key, typ in PATHWAY_CONTRACT.items():
+            assert isinstance(p[key], typ), (p["id"], key)
+        assert p["ceiling_tpp"] is None or isinstance(p["ceiling_tpp"], int)
+        assert p["ceiling_h100e"] is None or isinstance(p["ceiling_h100e"], float)
+        assert p["status"] in {"primary", "secondary", "unverified"}
+        assert p["citations"]
+
+
+@pytest.mark.parametrize("spelling", ["Israel", "israel", "IL", "il", "ISR", "isr"])
+def test_country_spellings(capsys, spelling):
+    code, out, _ = run(capsys, "query", spelling, "--as-of", "2025-06-01", "--format", "json")
+    assert code == 0 and json.loads(out)["country"] == "IL"
+
+
+def test_unknown_country_exits_2_with_suggestions_and_no_traceback(capsys):
+    code, out, err = run(capsys, "query", "Isreal")
+    assert code == 2
+    assert "Israel (IL)" in err and "Traceback" not in err + out
+
+
+@pytest.mark.parametrize("bad", ["2025-02-30", "yesterday", "2025-13-01"])
+def test_bad_date_exits_2(capsys, bad):
+    code, _, err = run(capsys, "query", "IL", "--as-of", bad)
+    assert code == 2 and "YYYY-MM-DD" in err
+
+
+def test_unknown_scenario_exits_2_listing_shipped_ones(capsys):
+    code, _, err = run(capsys, "query", "IL", "--scenario", "nope")
+    assert code == 2 and "framework-2025" in err
+
+
+def test_before_the_regime_exists_exits_3(capsys):
+    code, _, err = run(capsys, "query", "IL", "--as-of", "2024-06-01")
+    assert code == 3 and "not in force" in err
+
+
+def test_csv_has_one_row_per_pathway(capsys):
+    code, out, _ = run(capsys, "query", "IL", "--as-of", "2025-06-01", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and {r["pathway"] for r in rows} == {"country_allocation", "lpp", "nveu", "uveu"}
+
+
+def test_table_shows_units_status_and_citations(capsys):
+    code, out, _ = run(capsys, "query", "Israel", "--as-of", "2025-06-01")
+    assert code == 0
+    assert "790,000,000 TPP" in out and "26,900,000 TPP" in out
+    assert "unverified" in out and "15 CFR 740.29(a)" in out
+
+
+def test_md_format(capsys):
+    code, out, _ = run(capsys, "query", "IL", "--as-of", "2025-06-01", "--format", "md")
+    assert code == 0 and "| Pathway |" in out and "Tier: **2**" in out
+
+
+def test_explain_lists_fired_and_overridden_rules_and_parameters(capsys):
+    code, out, _ = run(capsys, "explain", "US", "--as-of", "2025-06-01", "--format", "json")
+    data = json.loads(out)
+    outcomes = {f["id"]: f["outcome"] for f in data["fired"]}
+    assert outcomes["framework_2025.tier1_united_states"] == "defines"
+    assert outcomes["framework_2025.tier2_default"].startswith("overridden")
+    assert {p["id"] for p in data["parameters_used"]} >= {"units.h100_tpp"}
+
+
+def test_explain_table_names_the_tier1_list_parameter(capsys):
+    code, out, _ = run(capsys, "explain", "France", "--as-of", "2025-06-01")
+    assert code == 0 and "framework_2025.tier1_destinations" in out
+
+
+def test_countries_tier_filter(capsys):
+    code, out, _ = run(capsys, "countries", "--tier", "1", "--as-of", "2025-06-01", "--format", "json")
+    assert code == 0 and len(json.loads(out)) == 19
+
+
+def test_help_documents_exit_codes(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "Exit codes" in out and "tierscope query Israel" in out

@@ -1,0 +1,168 @@
+"""Legal facts of the January 2025 AI Diffusion Framework (90 FR 4544), derived by the
+engine from the shipped rule and country files. Each test states the fact and its source."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tierscope.errors import RuleConflictError
+from tierscope.evaluate import evaluate
+from tierscope.models.country import Country, DatedFact
+from tierscope.models.common import Reference, Status
+
+from .conftest import FRAMEWORK_DAY
+
+SCENARIO = "framework-2025"
+
+
+def tiers(project, day=FRAMEWORK_DAY):
+    world = project.world(SCENARIO)
+    return {code: evaluate(world, world.countries[code], day).value("tier") for code in world.countries}
+
+
+def pathways(result):
+    return {p.id: p for p in result.pathways}
+
+
+def test_tier1_is_the_united_states_plus_the_18_supp5a_destinations(project):
+    # Supp. No. 5 to part 740, para. (a) (secondary: three lists agree), plus the US.
+    tier1 = {c for c, t in tiers(project).items() if t == 1}
+    assert tier1 == {
+        "US", "AU", "BE", "CA", "DK", "FI", "FR", "DE", "IE", "IT", "JP", "NL", "NZ",
+        "NO", "KR", "ES", "SE", "TW", "GB",
+    }  # fmt: skip
+    assert len(tier1 - {"US"}) == 18
+
+
+@pytest.mark.parametrize("country", ["Israel", "India", "Saudi Arabia", "Singapore", "Switzerland"])
+def test_named_countries_are_tier2(project, country):
+    # Neither in Supp. No. 5(a) nor in D:5/Macau: Tier 2 (Hughes Hubbard; ORF America).
+    assert project.query(country, SCENARIO, FRAMEWORK_DAY).tier == 2
+
+
+@pytest.mark.parametrize("country", ["China", "Russia", "Iran", "Macau"])
+def test_d5_and_macau_are_tier3(project, country):
+    # Tier 3 = Country Group D:5 plus Macau (15 CFR 742.6(a)(6)(iii); Supp. No. 1 to part 740).
+    assert project.query(country, SCENARIO, FRAMEWORK_DAY).tier == 3
+
+
+def test_every_country_lands_in_exactly_one_tier(project):
+    # Tiers partition the world: each destination gets one tier, none conflicts.
+    result = tiers(project)
+    assert len(result) == len(project.rulebase.countries) >= 249
+    assert set(result.values()) == {1, 2, 3}
+
+
+def test_tier3_is_d5_plus_macau_and_nothing_else(project):
+    world = project.world(SCENARIO)
+    d5 = {c for c in world.countries if "D:5" in world.countries[c].groups_on(FRAMEWORK_DAY)}
+    tier3 = {c for c, t in tiers(project).items() if t == 3}
+    assert tier3 == d5 | {"MO"}
+
+
+def test_licence_required_worldwide_except_supply_inside_the_us(project):
+    # 15 CFR 742.6(a)(6)(iii)(A): "to or within any destination worldwide".
+    for c in ("Israel", "France", "China", "India"):
+        assert project.query(c, SCENARIO, FRAMEWORK_DAY).licence_required is True
+    assert project.query("United States", SCENARIO, FRAMEWORK_DAY).licence_required is False
+
+
+def test_lpp_is_about_1699_h100e_per_consignee_year_outside_the_allocation(project):
+    # 15 CFR 740.29(a): 26,900,000 TPP per ultimate consignee per calendar year.
+    lpp = pathways(project.query("Israel", SCENARIO, FRAMEWORK_DAY))["lpp"]
+    assert lpp.ceiling_tpp == 26_900_000
+    assert lpp.ceiling_h100e == pytest.approx(1_699, abs=1)
+    assert lpp.per == "consignee-year"
+    assert lpp.counts_against_country_allocation is False
+
+
+def test_tier2_allocation_is_about_49900_h100e_and_counts(project):
+    # Tier 2 country allocation: 790,000,000 TPP for 2025-2027 (secondary).
+    alloc = pathways(project.query("Israel", SCENARIO, FRAMEWORK_DAY))["country_allocation"]
+    assert alloc.ceiling_tpp == 790_000_000
+    assert alloc.ceiling_h100e == pytest.approx(49_900, abs=5)
+    assert alloc.counts_against_country_allocation is True
+    assert alloc.status is Status.secondary
+
+
+def with_arrangement(country: Country, since: dt.date) -> Country:
+    fact = DatedFact.model_validate({
+        "from": since, "value": True, "status": "unverified",
+        "references": [Reference(title="test: hypothetical arrangement")],
+    })
+    return country.model_copy(update={"facts": {"g2g_arrangement": [fact]}})
+
+
+def test_allocation_doubles_with_a_government_arrangement_from_its_date(project):
+    # A g2g arrangement doubles the Tier 2 allocation (secondary): ~99,800 H100e.
+    from tierscope.service import build_result
+
+    world = project.world(SCENARIO)
+    il = with_arrangement(world.countries["IL"], dt.date(2025, 6, 1))
+    before = build_result(evaluate(world, il, dt.date(2025, 5, 31)))
+    after = build_result(evaluate(world, il, dt.date(2025, 6, 1)))
+    assert pathways(before)["country_allocation"].ceiling_tpp == 790_000_000
+    doubled = pathways(after)["country_allocation"]
+    assert doubled.ceiling_tpp == 1_580_000_000
+    assert doubled.ceiling_h100e == pytest.approx(99_800, abs=10)
+    assert doubled.provision == "framework_2025.country_allocation_doubled"
+
+
+def test_tier3_has_no_lpp_and_a_presumption_of_denial(project):
+    r = project.query("China", SCENARIO, FRAMEWORK_DAY)
+    assert r.review_policy == "presumption-of-denial"
+    assert "lpp" not in pathways(r)
+    assert r.pathways == []
+
+
+def test_tier1_has_aia_without_a_ceiling(project):
+    # 15 CFR 740.27(a): License Exception AIA for Tier 1 entities, no TPP cap.
+    aia = pathways(project.query("France", SCENARIO, FRAMEWORK_DAY))["aia"]
+    assert aia.ceiling_tpp is None
+    assert aia.status is Status.primary
+
+
+def test_nveu_is_outside_the_allocation_and_carries_unverified_status(project):
+    # 748.15(a)(2)(iii)(B): NVEU allocations "do not count towards ... country allocations".
+    nveu = pathways(project.query("Israel", SCENARIO, FRAMEWORK_DAY))["nveu"]
+    assert nveu.counts_against_country_allocation is False
+    assert nveu.status is Status.unverified  # the quarterly table has not been read
+
+
+def test_uveu_in_tier2_is_bounded_by_a_7_percent_share(project):
+    uveu = pathways(project.query("Israel", SCENARIO, FRAMEWORK_DAY))["uveu"]
+    assert uveu.ceiling_tpp is None
+    assert any(s.endswith(": 7%") for s in uveu.share_limits)
+
+
+def test_us_headquartered_uveu_share_floor_is_an_exception_to_the_tier1_floor(project):
+    uveu = pathways(project.query("US", SCENARIO, FRAMEWORK_DAY))["uveu"]
+    assert uveu.provision == "framework_2025.uveu_united_states"
+    assert sorted(s.rsplit(": ", 1)[1] for s in uveu.share_limits) == ["50%", "75%"]
+
+
+def test_the_framework_is_not_in_force_before_13_january_2025(project):
+    with pytest.raises(RuleConflictError, match="not in force"):
+        project.query("Israel", SCENARIO, dt.date(2025, 1, 12))
+    assert project.query("Israel", SCENARIO, dt.date(2025, 1, 13)).tier == 2
+
+
+def test_a_destination_in_both_tier1_and_d5_is_a_conflict_naming_both_rules(project):
+    world = project.world(SCENARIO)
+    fr = world.countries["FR"]
+    bad = fr.model_copy(update={"groups": fr.groups.model_copy(update={"members": ["D:5"]})})
+    with pytest.raises(RuleConflictError) as err:
+        evaluate(world, bad, FRAMEWORK_DAY)
+    assert "framework_2025.tier1_listed" in str(err.value)
+    assert "framework_2025.tier3_d5_macau" in str(err.value)
+
+
+def test_every_answer_cites_its_rules(project):
+    r = project.query("Israel", SCENARIO, FRAMEWORK_DAY)
+    assert all(p.citations and all(c.strip() for c in p.citations) for p in r.pathways)
+    assert {f.id for f in r.fired if f.outcome == "defines"} >= {
+        "framework_2025.tier2_default", "framework_2025.licence_worldwide",
+    }
+    assert "framework_2025.tier1_listed" not in {f.id for f in r.fired}
