@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 
-from tierscope import evaluate as evaluate_mod  # noqa: E402
-from tierscope.evaluate import evaluate  # noqa: E402
-from tierscope.service import Project, build_result  # noqa: E402
+from tierscope import evaluate as evaluate_mod
+from tierscope.evaluate import evaluate
+from tierscope.service import Project, build_result
 
 DAYS = (dt.date(2025, 2, 1), dt.date(2025, 6, 1), dt.date(2026, 6, 1))
 SCENARIO = "framework-2025"
@@ -113,17 +113,34 @@ def main() -> None:
     answers = full_query()
     mismatches = 0
     for r, h in zip(answers, hand(), strict=True):
-        mine = (r.tier, r.licence_required, r.review_policy, {p.id: p.ceiling_tpp for p in r.pathways})
+        mine = (
+            r.tier,
+            r.licence_required,
+            r.review_policy,
+            {p.id: p.ceiling_tpp for p in r.pathways},
+        )
         mismatches += mine != h
 
     print(f"world: {len(countries)} countries x {len(DAYS)} dates = {n} questions ({SCENARIO})")
-    print(f"  engine, memo off (durable-rules every time) {t_cold * 1e3:8.1f} ms  {t_cold / n * 1e6:7.1f} us/question")
-    print(f"  engine, memo on, first pass (fills memo)    {t_fill * 1e3:8.1f} ms  {t_fill / n * 1e6:7.1f} us/question")
-    print(f"  engine, memo on, warm                       {t_warm * 1e3:8.1f} ms  {t_warm / n * 1e6:7.1f} us/question")
-    print(f"  full query (engine + quantify + results)   {t_query * 1e3:8.1f} ms  {t_query / n * 1e6:7.1f} us/question")
-    print(f"  hand-written function                       {t_hand * 1e3:8.1f} ms  {t_hand / n * 1e6:7.1f} us/question")
-    print(f"  ratio engine/hand: memo off {t_cold / t_hand:6.1f}x, first pass {t_fill / t_hand:6.1f}x, "
-          f"warm {t_warm / t_hand:6.1f}x, full query {t_query / t_hand:6.1f}x")
+    print(
+        f"  engine, memo off (durable-rules every time) {t_cold * 1e3:8.1f} ms  {t_cold / n * 1e6:7.1f} us/question"
+    )
+    print(
+        f"  engine, memo on, first pass (fills memo)    {t_fill * 1e3:8.1f} ms  {t_fill / n * 1e6:7.1f} us/question"
+    )
+    print(
+        f"  engine, memo on, warm                       {t_warm * 1e3:8.1f} ms  {t_warm / n * 1e6:7.1f} us/question"
+    )
+    print(
+        f"  full query (engine + quantify + results)   {t_query * 1e3:8.1f} ms  {t_query / n * 1e6:7.1f} us/question"
+    )
+    print(
+        f"  hand-written function                       {t_hand * 1e3:8.1f} ms  {t_hand / n * 1e6:7.1f} us/question"
+    )
+    print(
+        f"  ratio engine/hand: memo off {t_cold / t_hand:6.1f}x, first pass {t_fill / t_hand:6.1f}x, "
+        f"warm {t_warm / t_hand:6.1f}x, full query {t_query / t_hand:6.1f}x"
+    )
     print(f"  answers that differ from the hand-written function: {mismatches}")
 
     exe = [sys.executable, "-m", "tierscope", "query", "IL", "--as-of", "2025-06-01"]
@@ -132,12 +149,16 @@ def main() -> None:
 
     def wall(cmd: list[str]) -> float:
         t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env={"PYTHONPATH": env_path, "PATH": ""})
+        subprocess.run(
+            cmd, check=True, capture_output=True, env={"PYTHONPATH": env_path, "PATH": ""}
+        )
         return time.perf_counter() - t
 
     q = statistics.median(wall(exe) for _ in range(5))
     f = statistics.median(wall(floor) for _ in range(5))
-    print(f"cold start: `tierscope query IL` {q * 1e3:.0f} ms; import floor {f * 1e3:.0f} ms; ratio {q / f:.2f}x")
+    print(
+        f"cold start: `tierscope query IL` {q * 1e3:.0f} ms; import floor {f * 1e3:.0f} ms; ratio {q / f:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -46,7 +46,10 @@ err = Console(stderr=True)
 
 CountryArg = Annotated[
     list[str],
-    typer.Argument(help="Country as name, alpha-2 or alpha-3 code, any case (e.g. Israel, IL, ISR).", show_default=False),
+    typer.Argument(
+        help="Country as name, alpha-2 or alpha-3 code, any case (e.g. Israel, IL, ISR).",
+        show_default=False,
+    ),
 ]
 ScenarioOpt = Annotated[
     str, typer.Option("--scenario", "-s", help="Regime or scenario id (see `tierscope scenarios`).")
@@ -98,7 +101,9 @@ def query(
         world = project.world(scenario)
         for d in world.regime.header.key_dates:
             if "compliance" in d.label.lower() and day < d.date:
-                notes.append(f"{d.label}: {d.date} ({d.citation}); on {day} compliance was not yet required.")
+                notes.append(
+                    f"{d.label}: {d.date} ({d.citation}); on {day} compliance was not yet required."
+                )
         print_query_table(out, results, notes)
 
 
@@ -121,7 +126,21 @@ def explain(
 
     r = build_result(ev)
     if format is OutputFormat.json:
-        print(r.model_dump_json(indent=2, include={"country", "scenario", "as_of", "fired", "parameters_used", "citations", "groups", "status"}))
+        print(
+            r.model_dump_json(
+                indent=2,
+                include={
+                    "country",
+                    "scenario",
+                    "as_of",
+                    "fired",
+                    "parameters_used",
+                    "citations",
+                    "groups",
+                    "status",
+                },
+            )
+        )
         return
     src = [ref.title for ref in ev.country.groups.references]
     src.append(f"status of the group snapshot: {ev.country.groups.status.value}")
@@ -130,7 +149,9 @@ def explain(
 
 @app.command()
 def countries(
-    tier: Annotated[int | None, typer.Option("--tier", "-t", min=1, max=3, help="Only this tier.")] = None,
+    tier: Annotated[
+        int | None, typer.Option("--tier", "-t", min=1, max=3, help="Only this tier.")
+    ] = None,
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     as_of: AsOfOpt = None,
     format: FormatOpt = OutputFormat.table,
@@ -149,9 +170,15 @@ def countries(
         ev = evaluate(world, world.countries[code], day)
         t = ev.value("tier")
         if tier is None or t == tier:
-            rows.append({"country": code, "name": ev.country.name, "tier": t,
-                         "licence_required": bool(ev.value("licence_required")),
-                         "groups": sorted(ev.inputs["groups"])})
+            rows.append(
+                {
+                    "country": code,
+                    "name": ev.country.name,
+                    "tier": t,
+                    "licence_required": bool(ev.value("licence_required")),
+                    "groups": sorted(ev.inputs["groups"]),
+                }
+            )
     _print_rows(rows, format, title=f"{world.title}, as of {day}")
 
 
@@ -171,7 +198,9 @@ def _print_rows(rows: list[dict], format: OutputFormat, title: str) -> None:
     if format is OutputFormat.json:
         print(json.dumps(rows, indent=2))
     elif format is OutputFormat.csv:
-        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["country"], lineterminator="\n")
+        w = csv.DictWriter(
+            sys.stdout, fieldnames=list(rows[0]) if rows else ["country"], lineterminator="\n"
+        )
         w.writeheader()
         for r in rows:
             w.writerow({k: (" ".join(v) if isinstance(v, list) else v) for k, v in r.items()})
@@ -180,7 +209,13 @@ def _print_rows(rows: list[dict], format: OutputFormat, title: str) -> None:
             print("| " + " | ".join(rows[0]) + " |")
             print("|" + "---|" * len(rows[0]))
             for r in rows:
-                print("| " + " | ".join(", ".join(v) if isinstance(v, list) else str(v) for v in r.values()) + " |")
+                print(
+                    "| "
+                    + " | ".join(
+                        ", ".join(v) if isinstance(v, list) else str(v) for v in r.values()
+                    )
+                    + " |"
+                )
     else:
         from rich.table import Table
 
@@ -209,4 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: say so plainly, keep the traceback for debugging
         if os.environ.get("TIERSCOPE_DEBUG"):
             raise
-        _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with TIERSCOPE_DEBUG=1 and report it", EXIT_INTERNAL)
+        _fail(
+            f"internal error ({type(exc).__name__}: {exc}); rerun with TIERSCOPE_DEBUG=1 and report it",
+            EXIT_INTERNAL,
+        )

@@ -18,9 +18,9 @@ Dated list parameters (`in_param`) are inlined as one branch per dated value.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import hashlib
 import json
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,9 +38,9 @@ TRUE: dict[str, Any] = {"$gte": {"stage": 0}}
 FALSE: dict[str, Any] = {"$lt": {"stage": 0}}
 
 
-def group_attr(group: str) -> str:
-    """`D:5` -> `grp_D_5`: the boolean attribute carrying one country group."""
-    return "grp_" + group.replace(":", "_")
+def group_attr(group: str, fact: str = "groups") -> str:
+    """(`D:5`, `groups`) -> `groups_D_5`: the boolean attribute carrying one country group."""
+    return f"{fact}_" + group.replace(":", "_")
 
 
 def _and(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -92,11 +92,11 @@ def _fact_test(t: FactTest, params: Mapping[str, Parameter], negate: bool) -> di
     if op == "in":
         return combine_pos([_eq(t.fact, v, negate) for v in operand])
     if op == "has":
-        return {group_attr(operand): not negate}
+        return {group_attr(operand, t.fact): not negate}
     if op == "has_any":
-        return combine_pos([{group_attr(g): not negate} for g in operand])
+        return combine_pos([{group_attr(g, t.fact): not negate} for g in operand])
     if op == "has_all":
-        return combine_neg([{group_attr(g): not negate} for g in operand])
+        return combine_neg([{group_attr(g, t.fact): not negate} for g in operand])
     if op == "gte":
         return {"$lt" if negate else "$gte": {t.fact: operand}}
     if op == "lt":
@@ -115,8 +115,12 @@ def _fact_test(t: FactTest, params: Mapping[str, Parameter], negate: bool) -> di
                 )
             else:
                 branches.append(
-                    _or([_not_date_window(start, until),
-                         _and([{"$neq": {t.fact: m}} for m in members])])
+                    _or(
+                        [
+                            _not_date_window(start, until),
+                            _and([{"$neq": {t.fact: m}} for m in members]),
+                        ]
+                    )
                 )
         return _or(branches) if not negate else _and(branches)
     raise AssertionError(f"unhandled operator {op}")
@@ -164,10 +168,14 @@ class CompiledRegime:
         `breakpoints`, so two evaluations with equal signatures fire the same provisions
         at every stage. This is what makes memoising evaluations sound.
         """
-        country = facts["country"] if facts["country"] in self.country_literals else "*"
         epoch = bisect.bisect_right(self.breakpoints, day)
-        rest = tuple(sorted((k, v) for k, v in facts.items() if k not in ("country", "groups")))
-        return (country, facts["groups"], epoch, rest)
+        parts = []
+        for k in sorted(facts):
+            v = facts[k]
+            if FACTS[k].kind == "code" and v not in self.country_literals:
+                v = "*"
+            parts.append((k, v))
+        return (epoch, tuple(parts))
 
     def stage_of_output(self, output: str) -> int:
         for k, outs in enumerate(self.stages, start=1):
@@ -186,9 +194,7 @@ def plan_stages(provisions: list[Provision], where: str) -> tuple[tuple[str, ...
     """Order outputs so that each is resolved after every output its provisions read."""
     reads: dict[str, set[str]] = defaultdict(set)
     for p in provisions:
-        reads[p.then.output] |= {
-            f for f in facts_read(p.when) if FACTS[f].origin == "output"
-        }
+        reads[p.then.output] |= {f for f in facts_read(p.when) if FACTS[f].origin == "output"}
     stage: dict[str, int] = {}
     visiting: set[str] = set()
 
@@ -196,13 +202,16 @@ def plan_stages(provisions: list[Provision], where: str) -> tuple[tuple[str, ...
         if out in stage:
             return stage[out]
         if out in visiting:
-            raise LoadError(where, f"provisions read their own outputs in a cycle: {' -> '.join(chain + (out,))}")
+            raise LoadError(
+                where,
+                f"provisions read their own outputs in a cycle: {' -> '.join((*chain, out))}",
+            )
         visiting.add(out)
         deps = reads.get(out, set())
         for d in deps:
             if d not in reads:
                 raise LoadError(where, f"output {out!r} reads {d!r}, which no provision defines")
-        k = 1 + max((visit(d, chain + (out,)) for d in deps), default=0)
+        k = 1 + max((visit(d, (*chain, out)) for d in deps), default=0)
         visiting.discard(out)
         stage[out] = k
         return k
@@ -222,11 +231,13 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
     by_rule: dict[str, Provision] = {}
     for i, p in enumerate(provisions):
         name = f"p{i}"
-        cond = _and([
-            {"stage": stage_of[p.then.output]},
-            _date_window(p.valid.start, p.valid.until),
-            compile_condition(p.when, params),
-        ])
+        cond = _and(
+            [
+                {"stage": stage_of[p.then.output]},
+                _date_window(p.valid.start, p.valid.until),
+                compile_condition(p.when, params),
+            ]
+        )
         rules[name] = {"all": [{"m": cond}]}
         by_rule[name] = p
     literals: set[str] = set()
@@ -236,7 +247,7 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
         if p.valid.until is not None:
             breakpoints.add(p.valid.until)
         for node in walk(p.when):
-            if not isinstance(node, FactTest) or node.fact != "country":
+            if not isinstance(node, FactTest) or FACTS[node.fact].kind != "code":
                 continue
             if node.op == "equals":
                 literals.add(node.operand)
@@ -264,9 +275,9 @@ def message(facts: Mapping[str, Any], stage: int, day: dt.date) -> dict[str, Any
     """The durable-rules message for one stage: every fact present, groups as booleans."""
     msg: dict[str, Any] = {"stage": stage, "as_of": date_int(day)}
     for name, value in facts.items():
-        if name == "groups":
+        if FACTS[name].kind == "groups":
             for g in COUNTRY_GROUPS:
-                msg[group_attr(g)] = g in value
+                msg[group_attr(g, name)] = g in value
         else:
             msg[name] = value
     return msg

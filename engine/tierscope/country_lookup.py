@@ -26,7 +26,9 @@ def _names(code: str) -> list[str]:
     c = pycountry.countries.get(alpha_2=code)
     if c is None:
         return [code]
-    return [n for n in (getattr(c, "common_name", None), c.name, getattr(c, "official_name", None)) if n]
+    return [
+        n for n in (getattr(c, "common_name", None), c.name, getattr(c, "official_name", None)) if n
+    ]
 
 
 def resolve_country(query: str, known: Iterable[str]) -> str:

@@ -72,7 +72,7 @@ class DurableAdapter:
         if action_name == CATCH_ALL:
             return
         try:
-            ruleset, rule = action_name.split("/", 1)
+            _ruleset, rule = action_name.split("/", 1)
             self._fired.append(rule)
             custom = self._actions.get(action_name)
             if custom is not None:
@@ -154,7 +154,7 @@ class Session:
         if adapter._errors:
             err = adapter._errors[0]
             raise EngineError(f"error inside a rule action: {err!r}") from err
-        fired = list(adapter._fired)
+        fired = list(dict.fromkeys(adapter._fired))  # an $or fires once per true branch
         adapter._fired.clear()
         return fired
 

@@ -69,3 +69,17 @@ class EngineError(TierscopeError):
     """The inference core reported an error (e.g. raised inside a durable-rules action)."""
 
     exit_code = EXIT_INTERNAL
+
+
+class UnknownChipError(TierscopeError):
+    """A chip name or alias that matches no catalogue entry; carries suggestions."""
+
+    def __init__(self, query: str, suggestions: list[str]) -> None:
+        self.query = query
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown chip {query!r}.{hint}")
+
+
+class OrderParseError(TierscopeError, ValueError):
+    """A chip order such as "1000 x B200, 200 x H100" that cannot be read."""

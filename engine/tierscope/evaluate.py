@@ -14,7 +14,7 @@ from typing import Any
 from .compile import message
 from .durable_adapter import DurableAdapter, default_adapter
 from .errors import RuleConflictError
-from .facts import input_facts, output_defaults
+from .facts import OrderFacts, input_facts, output_defaults
 from .models.country import Country
 from .models.provision import Provision
 from .precedence import Resolution, resolve
@@ -55,10 +55,12 @@ def evaluate(
     day: dt.date,
     adapter: DurableAdapter | None = None,
     memo: bool = True,
+    hq: Country | None = None,
+    order: OrderFacts | None = None,
 ) -> Evaluation:
     """Evaluate one (world, country, day). `memo=False` forces a durable-rules run."""
     compiled = world.compiled
-    inputs = input_facts(country, day)
+    inputs = input_facts(country, day, hq=hq, order=order)
     key = (compiled.ruleset_key, compiled.signature(inputs, day))
     derived = _MEMO.get(key) if memo else None
     if derived is None:
@@ -66,11 +68,20 @@ def evaluate(
         if memo and len(_MEMO) < _MEMO_LIMIT:
             _MEMO[key] = derived
     _require_outputs(world, derived, country, day)
-    return Evaluation(world, country, day, inputs, {**inputs, **derived.facts},
-                      derived.resolutions, derived.applicable)
+    return Evaluation(
+        world,
+        country,
+        day,
+        inputs,
+        {**inputs, **derived.facts},
+        derived.resolutions,
+        derived.applicable,
+    )
 
 
-def _derive(world: World, inputs: dict[str, Any], day: dt.date, adapter: DurableAdapter) -> _Derived:
+def _derive(
+    world: World, inputs: dict[str, Any], day: dt.date, adapter: DurableAdapter
+) -> _Derived:
     """Run durable-rules stage by stage and resolve each stage's outputs."""
     compiled = world.compiled
     ruleset = adapter.register(compiled.ruleset_key, compiled.rules)
@@ -94,26 +105,32 @@ def _derive(world: World, inputs: dict[str, Any], day: dt.date, adapter: Durable
 
 
 def _require_outputs(world: World, derived: _Derived, country: Country, day: dt.date) -> None:
-    """Nothing applicable for a required output is an error, not a silent default."""
-    defined = _defined_outputs(world.compiled)
+    """Nothing applicable for a required output is an error, not a silent default.
+
+    An output is required on `day` when some provision defining it is in force then
+    (a composite scenario such as current-law has tiers only in 2025's window).
+    """
+    in_force = [p for p in world.regime.provisions if p.valid.contains(day)]
+    if not in_force:
+        starts = sorted(p.valid.start for p in world.regime.provisions)
+        hint = (
+            f"its provisions apply from {starts[0]}"
+            if starts and day < starts[0]
+            else "no provision is in force then"
+        )
+        raise RuleConflictError(
+            f"{world.scenario_id} is not in force on {day}: {hint}; use another --as-of or scenario"
+        )
+    defined = {p.then.output for p in in_force}
     missing = [o for o in REQUIRED_OUTPUTS if o in defined and o not in derived.resolutions]
     if missing:
-        first = min((p.valid.start for p in world.regime.provisions), default=None)
-        if first is not None and day < first:
-            raise RuleConflictError(
-                f"{world.scenario_id} is not in force on {day}: its provisions apply from "
-                f"{first}; use a later --as-of or another scenario"
-            )
         raise RuleConflictError(
             f"no provision of {world.scenario_id} defines {', '.join(missing)} for "
             f"{country.code} on {day}: the rules leave a gap"
         )
 
 
-def _defined_outputs(compiled: Any) -> set[str]:
-    return {o for outs in compiled.stages for o in outs}
-
-
 def _fact_value(res: Resolution) -> Any:
+    """The value a resolved output contributes to later stages' facts."""
     v = res.value
     return v.policy if hasattr(v, "policy") else v

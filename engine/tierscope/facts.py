@@ -8,6 +8,7 @@ exactly the same inputs.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from .models.country import COUNTRY_FACTS, Country
@@ -16,9 +17,32 @@ from .vocabulary import FACTS
 Facts = dict[str, Any]
 
 
-def input_facts(country: Country, day: dt.date) -> Facts:
-    """The country's facts in force on `day`: code, groups, and dated boolean facts."""
-    facts: Facts = {"country": country.code, "groups": country.groups_on(day)}
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the rules may read about a specific order (see `acquire`)."""
+
+    max_tpp: int
+    max_dram_gb_s: int
+
+
+def input_facts(
+    country: Country,
+    day: dt.date,
+    hq: Country | None = None,
+    order: OrderFacts | None = None,
+) -> Facts:
+    """The facts in force on `day`: destination, its groups and dated facts, the
+    consignee's headquarters (the destination itself unless given), and the order."""
+    hq = hq or country
+    facts: Facts = {
+        "country": country.code,
+        "groups": country.groups_on(day),
+        "hq_country": hq.code,
+        "hq_groups": hq.groups_on(day),
+        "order": order is not None,
+        "order_max_tpp": order.max_tpp if order else 0,
+        "order_max_dram_gb_s": order.max_dram_gb_s if order else 0,
+    }
     for name in COUNTRY_FACTS:
         entry = country.fact_on(name, day)
         facts[name] = bool(entry.value) if entry is not None else False

@@ -9,6 +9,7 @@ Layout read here (see rules/README.md):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +18,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import LoadError
+from .models.common import Window
 from .models.country import Country
 from .models.parameter import Parameter
 from .models.provision import Provision
 from .models.regime import Regime, RegimeHeader
+from .models.scenario import Scenario
 from .yamlio import LineDict, LineList, line_of, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -78,6 +81,7 @@ class RuleBase:
 
     parameters: dict[str, Parameter] = field(default_factory=dict)
     regimes: dict[str, Regime] = field(default_factory=dict)
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
     countries: Mapping[str, Country] = field(default_factory=dict)
     origins: dict[str, Origin] = field(default_factory=dict)  # keyed by object id
 
@@ -110,7 +114,12 @@ def load_parameter(path: Path, root: Path) -> tuple[Parameter, Origin]:
     pid = ".".join(rel.parts)
     data = read_yaml(path)
     if isinstance(data, LineDict) and "id" in data:
-        raise LoadError(path, "the id of a parameter is its path; remove 'id'", line=data.key_lines["id"], field="id")
+        raise LoadError(
+            path,
+            "the id of a parameter is its path; remove 'id'",
+            line=data.key_lines["id"],
+            field="id",
+        )
     param = validate(Parameter, data, path)
     return param.model_copy(update={"id": pid}), Origin(path, getattr(data, "line", None))
 
@@ -118,10 +127,16 @@ def load_parameter(path: Path, root: Path) -> tuple[Parameter, Origin]:
 def load_regime(folder: Path) -> tuple[Regime, dict[str, Origin]]:
     header_path = folder / "regime.yaml"
     if not header_path.exists():
-        raise LoadError(folder, "a regime folder needs a regime.yaml (id, title, description, references)")
+        raise LoadError(
+            folder, "a regime folder needs a regime.yaml (id, title, description, references)"
+        )
     header = validate(RegimeHeader, read_yaml(header_path), header_path)
     if header.id != folder.name:
-        raise LoadError(header_path, f"regime id {header.id!r} must equal its folder name {folder.name!r}", field="id")
+        raise LoadError(
+            header_path,
+            f"regime id {header.id!r} must equal its folder name {folder.name!r}",
+            field="id",
+        )
     provisions: list[Provision] = []
     origins: dict[str, Origin] = {}
     for path in sorted(folder.glob("*.yaml")):
@@ -131,11 +146,20 @@ def load_regime(folder: Path) -> tuple[Regime, dict[str, Origin]]:
         if data is None:
             raise LoadError(path, "empty file: expected a list of provisions")
         if not isinstance(data, LineList):
-            raise LoadError(path, "expected a list of provisions (each item starting with '- id:')", line=getattr(data, "line", None))
+            raise LoadError(
+                path,
+                "expected a list of provisions (each item starting with '- id:')",
+                line=getattr(data, "line", None),
+            )
         for i, item in enumerate(data):
             prov = validate(Provision, item, path, base_loc=(i,))
             if prov.id in origins:
-                raise LoadError(path, f"duplicate provision id {prov.id!r} (first at {origins[prov.id]})", line=data.item_lines[i], field="id")
+                raise LoadError(
+                    path,
+                    f"duplicate provision id {prov.id!r} (first at {origins[prov.id]})",
+                    line=data.item_lines[i],
+                    field="id",
+                )
             origins[prov.id] = Origin(path, data.item_lines[i])
             provisions.append(prov)
     return Regime(header=header, provisions=tuple(provisions)), origins
@@ -145,7 +169,9 @@ def load_country(path: Path) -> tuple[Country, Origin]:
     data = read_yaml(path)
     country = validate(Country, data, path)
     if country.code != path.stem:
-        raise LoadError(path, f"code {country.code!r} must equal the file name {path.stem!r}", field="code")
+        raise LoadError(
+            path, f"code {country.code!r} must equal the file name {path.stem!r}", field="code"
+        )
     return country, Origin(path, 1)
 
 
@@ -172,5 +198,65 @@ def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
         regime, origins = load_regime(folder)
         rb.regimes[regime.id] = regime
         rb.origins.update(origins)
+    rb.regimes = resolve_includes(rb.regimes, rules_dir)
+    scen_dir = rules_dir / "scenarios"
+    if scen_dir.is_dir():
+        for path in _yaml_files(scen_dir):
+            scenario = load_scenario(path)
+            if scenario.id in rb.scenarios or scenario.id in rb.regimes:
+                raise LoadError(path, f"scenario id {scenario.id!r} is already used", field="id")
+            rb.scenarios[scenario.id] = scenario
+            rb.origins[scenario.id] = Origin(path, 1)
     rb.countries = CountryStore(countries_dir)
     return rb
+
+
+def load_scenario(path: Path) -> Scenario:
+    """One scenario file (shipped, or a user's own `--scenario ./my.yaml`)."""
+    return validate(Scenario, read_yaml(path), path)
+
+
+def clip(p: Provision, start: dt.date | None, until: dt.date | None) -> Provision | None:
+    """`p` restricted to [start, until); None when nothing of its window is left."""
+    new_start = max(p.valid.start, start) if start else p.valid.start
+    ends = [d for d in (p.valid.until, until) if d is not None]
+    new_until = min(ends) if ends else None
+    if new_until is not None and new_until <= new_start:
+        return None
+    if new_start == p.valid.start and new_until == p.valid.until:
+        return p
+    return p.model_copy(
+        update={"valid": Window.model_validate({"from": new_start, "until": new_until})}
+    )
+
+
+def resolve_includes(regimes: dict[str, Regime], where: Path) -> dict[str, Regime]:
+    """Add included regimes' provisions (clipped to the include window) to each regime."""
+    done: dict[str, Regime] = {}
+
+    def build(rid: str, chain: tuple[str, ...]) -> Regime:
+        if rid in done:
+            return done[rid]
+        if rid in chain:
+            raise LoadError(
+                where, f"regimes include each other in a cycle: {' -> '.join((*chain, rid))}"
+            )
+        regime = regimes[rid]
+        provisions = list(regime.provisions)
+        for inc in regime.header.includes:
+            if inc.regime not in regimes:
+                raise LoadError(
+                    where / rid / "regime.yaml",
+                    f"includes unknown regime {inc.regime!r}",
+                    field="includes",
+                )
+            for p in build(inc.regime, (*chain, rid)).provisions:
+                clipped = clip(p, inc.start, inc.until)
+                if clipped is not None:
+                    provisions.append(clipped)
+        done[rid] = Regime(header=regime.header, provisions=tuple(provisions))
+        return done[rid]
+
+    for rid in regimes:
+        build(rid, ())
+    return done

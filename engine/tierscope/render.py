@@ -27,8 +27,6 @@ class OutputFormat(str, Enum):
     md = "md"
 
 
-
-
 def fmt_int(v: int | None) -> str:
     return "unbounded" if v is None else f"{v:,}"
 
@@ -96,11 +94,18 @@ def query_md(results: Sequence[QueryResult]) -> str:
         out.append(f"### {r.country_name} ({r.country}) - {r.scenario_title}, as of {r.as_of}")
         out.append("")
         out.append(f"- Tier: **{r.tier if r.tier is not None else 'n/a'}**")
-        out.append(f"- Licence required (3A090.a/4A090.a): **{'yes' if r.licence_required else 'no'}**")
-        out.append(f"- Review policy: {r.review_policy or '-'}" + (f" ({r.review_detail})" if r.review_detail else ""))
+        out.append(
+            f"- Licence required (3A090.a/4A090.a): **{'yes' if r.licence_required else 'no'}**"
+        )
+        out.append(
+            f"- Review policy: {r.review_policy or '-'}"
+            + (f" ({r.review_detail})" if r.review_detail else "")
+        )
         out.append(f"- EAR country groups on that date: {', '.join(r.groups) or 'none listed'}")
         out.append("")
-        out.append("| Pathway | Ceiling | H100e | Dense BF16 PFLOP/s | Per | Counts against allocation | Status | Citation |")
+        out.append(
+            "| Pathway | Ceiling | H100e | Dense BF16 PFLOP/s | Per | Counts against allocation | Status | Citation |"
+        )
         out.append("|---|---:|---:|---:|---|---|---|---|")
         for p in r.pathways:
             out.append(
@@ -110,12 +115,16 @@ def query_md(results: Sequence[QueryResult]) -> str:
                 f"{'; '.join(p.citations)} |"
             )
         if not r.pathways:
-            out.append("| (no pathway: exports are not authorised without a licence) | | | | | | | |")
+            out.append(
+                "| (no pathway: exports are not authorised without a licence) | | | | | | | |"
+            )
         out.append("")
     return "\n".join(out)
 
 
-def print_query_table(console: Console, results: Sequence[QueryResult], notes: Sequence[str]) -> None:
+def print_query_table(
+    console: Console, results: Sequence[QueryResult], notes: Sequence[str]
+) -> None:
     for r in results:
         console.print(
             f"[bold]{r.country_name} ({r.country})[/bold]  |  {r.scenario_title} "
@@ -145,9 +154,13 @@ def print_query_table(console: Console, results: Sequence[QueryResult], notes: S
                     cites.append(c)
                 marks.append(f"[{cites.index(c) + 1}]")
             table.add_row(
-                p.title, ceiling_text(p), fmt_num(p.ceiling_h100e), p.per,
+                p.title,
+                ceiling_text(p),
+                fmt_num(p.ceiling_h100e),
+                p.per,
                 "yes" if p.counts_against_country_allocation else "no",
-                p.status.value, " ".join(marks),
+                p.status.value,
+                " ".join(marks),
             )
         if r.pathways:
             console.print(table)
@@ -155,6 +168,8 @@ def print_query_table(console: Console, results: Sequence[QueryResult], notes: S
                 console.print(f"  [{i}] {c}", markup=False, highlight=False)
         else:
             console.print("  [bold]No pathway[/bold]: no licence exception or VEU route applies.")
+        for w in r.warnings:
+            console.print(f"  [yellow]Caution:[/yellow] {w}", highlight=False)
         console.print(
             f"  [dim]H100e = TPP / {r.h100_tpp.value:,} (TPP of one H100, {r.h100_tpp.status.value}); "
             f"dense BF16 FLOP/s = TPP/16 x 10^12. Answer status: {r.status.value}. "
@@ -165,20 +180,33 @@ def print_query_table(console: Console, results: Sequence[QueryResult], notes: S
         console.print(f"[yellow]Note:[/yellow] {n}")
 
 
-def print_explain(console: Console, r: QueryResult, facts: dict[str, Any], group_sources: list[str]) -> None:
-    console.print(f"[bold]Why: {r.country_name} ({r.country}) under {r.scenario_title}, as of {r.as_of}[/bold]")
+def print_explain(
+    console: Console, r: QueryResult, facts: dict[str, Any], group_sources: list[str]
+) -> None:
+    console.print(
+        f"[bold]Why: {r.country_name} ({r.country}) under {r.scenario_title}, as of {r.as_of}[/bold]"
+    )
     console.print("\n[bold]Facts[/bold]")
     for k, v in facts.items():
         shown = ", ".join(sorted(v)) if isinstance(v, (set, frozenset)) else v
         console.print(f"  {k} = {shown}")
     for s in group_sources:
         console.print(f"  [dim]groups source: {s}[/dim]")
-    console.print("\n[bold]Provisions that applied[/bold] (durable-rules matched; default logic resolved)")
+    console.print(
+        "\n[bold]Provisions that applied[/bold] (durable-rules matched; default logic resolved)"
+    )
     t = Table(pad_edge=False)
     for col in ("Provision", "Output", "Value", "Outcome", "Status", "Citation"):
         t.add_column(col)
     for f in r.fired:
-        t.add_row(f"{f.id}\n[dim]{f.title}[/dim]", f.output, f.value, f.outcome, f.status.value, f.citation)
+        t.add_row(
+            f"{f.id}\n[dim]{f.title}[/dim]",
+            f.output,
+            f.value,
+            f.outcome,
+            f.status.value,
+            f.citation,
+        )
     console.print(t)
     console.print("\n[bold]Parameters used[/bold]")
     t2 = Table(pad_edge=False)
@@ -186,7 +214,13 @@ def print_explain(console: Console, r: QueryResult, facts: dict[str, Any], group
         t2.add_column(col)
     for p in r.parameters_used:
         value = ", ".join(p.value) if isinstance(p.value, list) else f"{p.value:,} {p.unit}"
-        t2.add_row(f"{p.id}\n[dim]{p.label}[/dim]", value, str(p.effective), p.status.value, "\n".join(p.references))
+        t2.add_row(
+            f"{p.id}\n[dim]{p.label}[/dim]",
+            value,
+            str(p.effective),
+            p.status.value,
+            "\n".join(p.references),
+        )
     console.print(t2)
     console.print("\n[bold]Citations[/bold]")
     for c in r.citations:

@@ -11,17 +11,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import UnknownScenarioError
+from .country_lookup import resolve_country
 from .evaluate import Evaluation, evaluate
 from .loader import RuleBase, load_rulebase
 from .models.common import weakest
-from .models.provision import Provision, ReviewPolicy
 from .models.condition import FactTest, walk
+from .models.provision import Provision, ReviewPolicy
 from .models.result import Firing, ParameterUse, QueryResult
 from .paths import data_dirs
 from .precedence import Resolution
 from .quantify import H100_PARAM, parameter_use, pathway_result
-from .country_lookup import resolve_country
+from .scenario import build_world
 from .world import World
 
 DEFAULT_SCENARIO = "framework-2025"
@@ -43,23 +43,13 @@ class Project:
         return load_rulebase(self.rules_dir, self.countries_dir)
 
     def scenario_ids(self) -> list[str]:
-        return sorted(self.rulebase.regimes)
+        """Regimes first (each is a scenario too), then the shipped scenarios."""
+        return [*sorted(self.rulebase.regimes), *sorted(self.rulebase.scenarios)]
 
     def world(self, scenario: str) -> World:
+        """The World of a scenario spec (cached: each is built and compiled once)."""
         if scenario not in self._worlds:
-            rb = self.rulebase
-            regime = rb.regimes.get(scenario)
-            if regime is None:
-                raise UnknownScenarioError(
-                    f"unknown scenario {scenario!r}; shipped: {', '.join(self.scenario_ids())}"
-                )
-            self._worlds[scenario] = World(
-                scenario_id=regime.id,
-                title=regime.header.title,
-                regime=regime,
-                parameters=rb.parameters,
-                countries=rb.countries,
-            )
+            self._worlds[scenario] = build_world(self.rulebase, scenario)
         return self._worlds[scenario]
 
     def country_code(self, query: str) -> str:
@@ -69,7 +59,9 @@ class Project:
         world = self.world(scenario)
         return evaluate(world, world.countries[self.country_code(country)], day)
 
-    def query(self, country: str, scenario: str = DEFAULT_SCENARIO, day: dt.date | None = None) -> QueryResult:
+    def query(
+        self, country: str, scenario: str = DEFAULT_SCENARIO, day: dt.date | None = None
+    ) -> QueryResult:
         day = day or dt.date.today()
         return build_result(self.evaluate(country, scenario, day))
 
@@ -79,6 +71,8 @@ def _value_text(value: object) -> str:
         return value.policy
     if hasattr(value, "id") and hasattr(value, "ceiling"):
         return f"pathway {value.id}"  # type: ignore[attr-defined]
+    if hasattr(value, "text"):
+        return f"warning {value.id}"  # type: ignore[attr-defined]
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -86,15 +80,26 @@ def _firings(ev: Evaluation) -> list[Firing]:
     out: list[Firing] = []
     for res in ev.resolutions.values():
         for p, outcome in _outcomes(res):
-            out.append(Firing(id=p.id, title=p.title, citation=p.citation, status=p.status,
-                              output=p.then.output, value=_value_text(p.then.value), outcome=outcome))
+            out.append(
+                Firing(
+                    id=p.id,
+                    title=p.title,
+                    citation=p.citation,
+                    status=p.status,
+                    output=p.then.output,
+                    value=_value_text(p.then.value),
+                    outcome=outcome,
+                )
+            )
     return out
 
 
 def _outcomes(res: Resolution) -> list[tuple[Provision, str]]:
-    return ([(p, "defines") for p in res.winners]
-            + [(p, "overridden by an exception") for p in res.overridden]
-            + [(p, "ignored: its base does not apply") for p in res.ignored])
+    return (
+        [(p, "defines") for p in res.winners]
+        + [(p, "overridden by an exception") for p in res.overridden]
+        + [(p, "ignored: its base does not apply") for p in res.ignored]
+    )
 
 
 def build_result(ev: Evaluation) -> QueryResult:
@@ -110,7 +115,9 @@ def build_result(ev: Evaluation) -> QueryResult:
         for p in res.winners:
             for node in walk(p.when):
                 if isinstance(node, FactTest) and node.op == "in_param":
-                    used.setdefault(node.operand, parameter_use(world.parameters, node.operand, day))
+                    used.setdefault(
+                        node.operand, parameter_use(world.parameters, node.operand, day)
+                    )
     for pw in pathways:
         for u in pw.parameters:
             used.setdefault(u.id, u)
@@ -135,6 +142,11 @@ def build_result(ev: Evaluation) -> QueryResult:
         fired=_firings(ev),
         groups=sorted(ev.inputs["groups"]),
         h100_tpp=h100,
+        warnings=[
+            f"{res.value.text} [{res.winners[0].citation}; {res.winners[0].status.value}]"
+            for out, res in sorted(ev.resolutions.items())
+            if out.startswith("warning:")
+        ],
         parameters_used=list(used.values()),
         key_dates=[f"{d.date}: {d.label} ({d.citation})" for d in world.regime.header.key_dates],
     )

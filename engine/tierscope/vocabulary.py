@@ -38,6 +38,32 @@ FACTS: dict[str, FactSpec] = {
         FactSpec("country", "code", "input", "ISO 3166-1 alpha-2 code of the destination."),
         FactSpec("groups", "groups", "input", "EAR country groups of the destination on the date."),
         FactSpec(
+            "hq_country",
+            "code",
+            "input",
+            "Where the consignee (or its ultimate parent) is headquartered; defaults to the destination.",
+        ),
+        FactSpec("hq_groups", "groups", "input", "EAR country groups of the headquarters country."),
+        FactSpec(
+            "order",
+            "bool",
+            "input",
+            "The question is about a specific order of chips (`acquire`), not the whole category.",
+            (False, True),
+        ),
+        FactSpec(
+            "order_max_tpp",
+            "int",
+            "input",
+            "Highest TPP of any chip in the order (0 without an order).",
+        ),
+        FactSpec(
+            "order_max_dram_gb_s",
+            "int",
+            "input",
+            "Highest total DRAM bandwidth of any chip in the order, GB/s (0 without an order).",
+        ),
+        FactSpec(
             "g2g_arrangement",
             "bool",
             "input",

@@ -71,14 +71,16 @@ def _construct_mapping(loader: _StrictLoader, node: MappingNode, deep: bool = Fa
             ) from exc
         if key in result:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
+                None, None, f"duplicate key '{key}'", key_node.start_mark
             )
         result[key] = _construct(loader, value_node)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
-def _construct_sequence(loader: _StrictLoader, node: yaml.SequenceNode, deep: bool = False) -> LineList:
+def _construct_sequence(
+    loader: _StrictLoader, node: yaml.SequenceNode, deep: bool = False
+) -> LineList:
     result = LineList(_construct(loader, child) for child in node.value)
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     result.line = node.start_mark.line + 1
@@ -92,10 +94,10 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _
 def parse_yaml(text: str, path: Path | str) -> Any:
     """Parse one YAML document safely; any problem becomes a LoadError with a line."""
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        line = min(mark.line + 1, len(text.splitlines()) or 1) if mark else None  # EOF: last line
         problem = exc.problem or str(exc)
         if exc.context and "duplicate" not in problem:
             problem = f"{exc.context}: {problem}"
@@ -119,6 +121,8 @@ def line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
     line = getattr(data, "line", None) or None
     node = data
     for part in loc:
+        if isinstance(node, LineDict) and part not in node:  # pydantic reprs non-str keys (dates)
+            part = next((k for k in node if repr(k) == part), part)
         if isinstance(node, LineDict) and part in node:
             line = node.key_lines.get(part, line)
             node = node[part]

@@ -9,7 +9,7 @@ Examples (YAML):
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import Discriminator, Field, StrictBool, StrictInt, Tag, model_validator
 
@@ -111,19 +111,21 @@ def _which(value: Any) -> str | None:
             if key in value:
                 return key
         return None
-    return "fact" if isinstance(value, FactTest) else {
-        All: "all", AnyOf: "any", Not: "not", Always: "always"
-    }.get(type(value))
+    return (
+        "fact"
+        if isinstance(value, FactTest)
+        else {All: "all", AnyOf: "any", Not: "not", Always: "always"}.get(type(value))
+    )
 
 
 Condition = Annotated[
-    Union[
-        Annotated[All, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[Not, Tag("not")],
-        Annotated[Always, Tag("always")],
-        Annotated[FactTest, Tag("fact")],
-    ],
+    (
+        Annotated[All, Tag("all")]
+        | Annotated[AnyOf, Tag("any")]
+        | Annotated[Not, Tag("not")]
+        | Annotated[Always, Tag("always")]
+        | Annotated[FactTest, Tag("fact")]
+    ),
     Discriminator(
         _which,
         custom_error_type="condition",

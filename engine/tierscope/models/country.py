@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 
@@ -56,6 +57,20 @@ class DatedFact(StrictModel):
     references: list[Reference] = Field(min_length=1)
 
 
+class Deal(StrictModel):
+    """A bilateral deal, licence grant or announcement: a dated fact, not a rule."""
+
+    date: dt.date
+    title: str = Field(min_length=3)
+    kind: Literal["licence", "approval", "agreement", "announcement"]
+    parties: list[str] = Field(default_factory=list)
+    chips: str | None = Field(default=None, description='an order such as "35000 x GB300"')
+    per_year: bool = False
+    status: Status
+    note: str | None = None
+    references: list[Reference] = Field(min_length=1)
+
+
 # Country facts a file may carry (the engine's input facts other than groups).
 COUNTRY_FACTS = ("g2g_arrangement",)
 
@@ -66,6 +81,7 @@ class Country(StrictModel):
     groups: GroupSnapshot
     changes: list[GroupChange] = Field(default_factory=list)
     facts: dict[str, list[DatedFact]] = Field(default_factory=dict)
+    deals: list[Deal] = Field(default_factory=list)
 
     @field_validator("facts")
     @classmethod

@@ -21,6 +21,9 @@ class Unit(str, Enum):
     count = "count"
     countries = "countries"  # a list of ISO 3166-1 alpha-2 codes
     gb_per_s = "GB/s"
+    # Thousandths of a performance density unit (TPP per mm2 of applicable die area):
+    # values must be integers, so the 3A090 threshold 5.92 is stored as 5920.
+    pd_milli = "PD/1000"
 
 
 ParamValue = StrictInt | list[str] | None

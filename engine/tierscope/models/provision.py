@@ -63,6 +63,23 @@ class ReviewPolicy(StrictModel):
         return v
 
 
+class Warning_(StrictModel):
+    """Guidance or a caution that applies without changing any figure."""
+
+    id: str
+    text: str = Field(min_length=10)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not PATHWAY_ID_RE.match(v):
+            raise ValueError("warning id must be lower_snake_case")
+        return v
+
+
+CONSEQUENCES = ("tier", "licence_required", "review_policy", "pathway", "warning")
+
+
 class Then(StrictModel):
     """Exactly one consequence."""
 
@@ -70,15 +87,14 @@ class Then(StrictModel):
     licence_required: StrictBool | None = None
     review_policy: ReviewPolicy | None = None
     pathway: Pathway | None = None
+    warning: Warning_ | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Then:
-        set_ = [k for k in ("tier", "licence_required", "review_policy", "pathway")
-                if getattr(self, k) is not None]
+        set_ = [k for k in CONSEQUENCES if getattr(self, k) is not None]
         if len(set_) != 1:
             raise ValueError(
-                "'then' needs exactly one of tier, licence_required, review_policy, pathway; "
-                f"got {set_ or 'none'}"
+                f"'then' needs exactly one of {', '.join(CONSEQUENCES)}; got {set_ or 'none'}"
             )
         return self
 
@@ -87,6 +103,8 @@ class Then(StrictModel):
         """The output this consequence defines: default logic works per output."""
         if self.pathway is not None:
             return f"pathway:{self.pathway.id}"
+        if self.warning is not None:
+            return f"warning:{self.warning.id}"
         for k in ("tier", "licence_required", "review_policy"):
             if getattr(self, k) is not None:
                 return k
@@ -97,6 +115,8 @@ class Then(StrictModel):
         """The value assigned, comparable for conflict detection."""
         if self.pathway is not None:
             return self.pathway
+        if self.warning is not None:
+            return self.warning
         if self.review_policy is not None:
             return self.review_policy
         return self.tier if self.tier is not None else self.licence_required

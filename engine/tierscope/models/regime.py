@@ -19,6 +19,15 @@ class KeyDate(StrictModel):
     status: Status
 
 
+class Include(StrictModel):
+    """Provisions of another regime that stay in force here, clipped to [from, until)."""
+
+    regime: str
+    start: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+    note: str | None = None
+
+
 class RegimeHeader(StrictModel):
     """`regime.yaml` in a regime folder."""
 
@@ -27,6 +36,7 @@ class RegimeHeader(StrictModel):
     description: str = Field(min_length=3)
     references: list[Reference] = Field(min_length=1)
     key_dates: list[KeyDate] = Field(default_factory=list)
+    includes: list[Include] = Field(default_factory=list)
 
 
 class Regime(StrictModel):

@@ -69,5 +69,6 @@ class QueryResult(ResultModel):
     fired: list[Firing]
     groups: list[str]
     h100_tpp: ParameterUse
+    warnings: list[str] = []  # guidance and cautions that apply, each with its citation
     parameters_used: list[ParameterUse]  # every parameter the answer read, with provenance
     key_dates: list[str] = []  # the regime's dated events, for context

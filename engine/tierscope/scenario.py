@@ -1,0 +1,255 @@
+"""Build Worlds from scenario specs: `framework-2025`, `current-law`,
+`framework-2025+israel-arrangement`, or a user's file `./my-scenario.yaml`.
+
+A spec is `first+second+...`: the first names a regime, a scenario or a file; each
+later part is a scenario whose overrides are applied in order. Every override set is
+validated whole against the world it applies to before anything is applied, and
+applying builds new objects: the base World is never mutated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+
+from .errors import TierscopeError, UnknownScenarioError
+from .loader import RuleBase, clip, load_scenario
+from .models.common import Status, weakest
+from .models.country import Country
+from .models.parameter import DatedValue, Parameter, Unit
+from .models.regime import Regime, RegimeHeader
+from .models.scenario import ParameterOverride, Scenario
+from .world import World
+
+
+class ScenarioError(TierscopeError):
+    """A scenario that cannot be applied (lists every problem found)."""
+
+
+class CountryOverlay(Mapping[str, Country]):
+    """The base countries with some replaced; the base mapping is left untouched."""
+
+    def __init__(self, base: Mapping[str, Country], changed: Mapping[str, Country]) -> None:
+        self._base = base
+        self._changed = dict(changed)
+
+    def __getitem__(self, code: str) -> Country:
+        return self._changed[code] if code in self._changed else self._base[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._base)
+
+    def __len__(self) -> int:
+        return len(self._base)
+
+
+def is_path(spec: str) -> bool:
+    return spec.endswith((".yaml", ".yml")) or "/" in spec or "\\" in spec
+
+
+def resolve_scenario(rb: RuleBase, name: str) -> Scenario:
+    if is_path(name):
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise UnknownScenarioError(f"scenario file not found: {name}")
+        return load_scenario(path)
+    if name in rb.scenarios:
+        return rb.scenarios[name]
+    known = sorted([*rb.regimes, *rb.scenarios])
+    raise UnknownScenarioError(f"unknown scenario {name!r}; shipped: {', '.join(known)}")
+
+
+def build_world(rb: RuleBase, spec: str) -> World:
+    parts = [p.strip() for p in spec.split("+")]
+    if not all(parts):
+        raise UnknownScenarioError(f"malformed scenario spec {spec!r}: use a, a+b or a+b+c")
+    world = _base_world(rb, parts[0], ())
+    for part in parts[1:]:
+        scen = resolve_scenario(rb, part)
+        if scen.regimes is not None:
+            raise ScenarioError(
+                f"{scen.id} sets the regimes for each date, so it can only come first in a spec"
+            )
+        world = apply_scenario(rb, world, scen)
+    if len(parts) > 1:
+        world = World(
+            spec,
+            " + ".join(_title(rb, p) for p in parts),
+            world.regime,
+            world.parameters,
+            world.countries,
+            world.notes,
+        )
+    return world
+
+
+def _title(rb: RuleBase, name: str) -> str:
+    if name in rb.regimes:
+        return rb.regimes[name].header.title
+    if name in rb.scenarios:
+        return rb.scenarios[name].title
+    return name
+
+
+def _base_world(rb: RuleBase, name: str, chain: tuple[str, ...]) -> World:
+    if name in chain:
+        raise ScenarioError(
+            f"scenarios are based on each other in a cycle: {' -> '.join((*chain, name))}"
+        )
+    if name in rb.regimes:
+        r = rb.regimes[name]
+        return World(r.id, r.header.title, r, rb.parameters, rb.countries)
+    scen = resolve_scenario(rb, name)
+    if scen.regimes is not None:
+        return World(
+            scen.id,
+            scen.title,
+            composite_regime(rb, scen),
+            rb.parameters,
+            rb.countries,
+            tuple(scen.notes),
+        )
+    assert scen.base is not None
+    base = _base_world(rb, scen.base, (*chain, name))
+    world = apply_scenario(rb, base, scen)
+    return World(scen.id, scen.title, world.regime, world.parameters, world.countries, world.notes)
+
+
+def composite_regime(rb: RuleBase, scen: Scenario) -> Regime:
+    """One regime made of several, each in force over its own window."""
+    provisions = []
+    key_dates = []
+    problems = []
+    for w in scen.regimes or []:
+        if w.regime not in rb.regimes:
+            problems.append(f"regimes: unknown regime {w.regime!r}")
+            continue
+        r = rb.regimes[w.regime]
+        key_dates.extend(r.header.key_dates)
+        for p in r.provisions:
+            c = clip(p, w.start, w.until)
+            if c is not None:
+                provisions.append(c)
+    if problems:
+        raise ScenarioError(f"scenario {scen.id}: " + "; ".join(problems))
+    header = RegimeHeader(
+        id=scen.id,
+        title=scen.title,
+        description=scen.description,
+        references=scen.references,
+        key_dates=sorted(key_dates, key=lambda d: d.date),
+    )
+    # an included regime may already carry the same provision (e.g. post-rescission includes
+    # pre-framework): keep each id once per window, first come first kept
+    seen: dict[tuple[str, dt.date], None] = {}
+    unique = []
+    for p in provisions:
+        key = (p.id, p.valid.start)
+        if key not in seen:
+            seen[key] = None
+            unique.append(p)
+    return Regime(header=header, provisions=tuple(unique))
+
+
+def check_overrides(rb: RuleBase, world: World, scen: Scenario) -> list[str]:
+    """Every problem with applying `scen` to `world`, found before anything is applied."""
+    problems: list[str] = []
+    if scen.base is not None and scen.base not in rb.regimes and scen.base not in rb.scenarios:
+        problems.append(f"base: unknown regime or scenario {scen.base!r}")
+    for pid, ov in scen.parameters.items():
+        param = world.parameters.get(pid)
+        if param is None:
+            problems.append(f"parameters.{pid}: no such parameter")
+            continue
+        is_list = param.unit is Unit.countries
+        if ov.values is not None:
+            for d, dv in ov.values.items():
+                if dv.value is not None and isinstance(dv.value, list) != is_list:
+                    problems.append(
+                        f"parameters.{pid}.{d}: value must be {'a list of country codes' if is_list else 'an integer'}"
+                    )
+        if ov.scale is not None and is_list:
+            problems.append(f"parameters.{pid}: cannot scale a country list")
+        if ov.add is not None or ov.remove is not None:
+            if not is_list:
+                problems.append(f"parameters.{pid}: add/remove only apply to country lists")
+            for code in [*(ov.add or []), *(ov.remove or [])]:
+                if code not in world.countries:
+                    problems.append(f"parameters.{pid}: unknown country code {code!r}")
+    for code in scen.countries:
+        if code not in world.countries:
+            problems.append(f"countries.{code}: unknown country code")
+    return problems
+
+
+def apply_scenario(rb: RuleBase, world: World, scen: Scenario) -> World:
+    problems = check_overrides(rb, world, scen)
+    if problems:
+        raise ScenarioError(f"scenario {scen.id} cannot be applied: " + "; ".join(problems))
+    params = dict(world.parameters)
+    for pid, ov in scen.parameters.items():
+        params[pid] = override_parameter(params[pid], ov)
+    changed = {}
+    for code, cov in scen.countries.items():
+        base = world.countries[code]
+        facts = {**base.facts, **cov.facts}
+        changes = sorted([*base.changes, *cov.group_changes], key=lambda c: c.date)
+        changed[code] = Country.model_validate(
+            {
+                **base.model_dump(by_alias=True),
+                "facts": {k: [f.model_dump(by_alias=True) for f in v] for k, v in facts.items()},
+                "changes": [c.model_dump() for c in changes],
+            }
+        )
+    countries = CountryOverlay(world.countries, changed) if changed else world.countries
+    return World(scen.id, scen.title, world.regime, params, countries, (*world.notes, *scen.notes))
+
+
+def _scaled(value: int, ov: ParameterOverride) -> int:
+    exact = ov.fraction * value
+    if exact.denominator == 1:
+        return int(exact)
+    return int(
+        (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+            Decimal(1), ROUND_HALF_EVEN
+        )
+    )
+
+
+def override_parameter(param: Parameter, ov: ParameterOverride) -> Parameter:
+    """A new Parameter with `ov` applied; `param` is unchanged."""
+    values: dict[dt.date, DatedValue] = dict(param.values)
+    refs = list(ov.references)
+    if ov.values is not None:
+        values.update(ov.values)
+    elif ov.scale is not None:
+        for d, dv in param.values.items():
+            if isinstance(dv.value, int):
+                values[d] = DatedValue(
+                    value=_scaled(dv.value, ov),
+                    status=weakest([dv.status, ov.status or Status.unverified]),
+                    note=f"{dv.value:,} x {ov.scale}" + (f": {ov.note}" if ov.note else ""),
+                    references=[*dv.references, *refs],
+                )
+    else:
+        assert ov.start is not None
+        dates = sorted({ov.start, *(d for d in param.values if d > ov.start)})
+        for d in dates:
+            entry = param.entry_at(d)
+            base_list = entry[1].value if entry and isinstance(entry[1].value, list) else []
+            base_status = entry[1].status if entry else Status.unverified
+            base_refs = list(entry[1].references) if entry else []
+            new = [c for c in base_list if c not in (ov.remove or [])]
+            new += [c for c in (ov.add or []) if c not in new]
+            values[d] = DatedValue(
+                value=new,
+                status=weakest([base_status, ov.status or Status.unverified]),
+                note=(
+                    f"edited by scenario: +{ov.add or []} -{ov.remove or []}"
+                    + (f": {ov.note}" if ov.note else "")
+                ),
+                references=[*base_refs, *refs],
+            )
+    return Parameter.model_validate({**param.model_dump(exclude={"values"}), "values": values})
