@@ -16,9 +16,10 @@ from .errors import RuleConflictError
 from .models.common import Status, weakest
 from .models.parameter import Parameter
 from .models.provision import ParamRef, Provision
-from .models.result import ParameterUse, PathwayResult
+from .models.result import ParameterUse, PathwayResult, ReachTerm, TotalReachable
 
 H100_PARAM = "units.h100_tpp"
+WINDOW_PARAM = "assumptions.window_years"
 BF16_BITS = 16
 
 
@@ -95,6 +96,71 @@ def pathway_result(
         note=pw.note,
         provision=prov.id,
         parameters=uses,
+    )
+
+
+def total_reachable(
+    pathways: list[PathwayResult],
+    provisions: Mapping[str, Provision],
+    params: Mapping[str, Parameter],
+    day: dt.date,
+    h100: ParameterUse,
+) -> TotalReachable:
+    """Add up the pathways the rules make additive; every multiplier is a cited assumption."""
+    assert isinstance(h100.value, int)
+    terms: list[ReachTerm] = []
+    excluded: list[str] = []
+    unbounded: list[str] = []
+    assumptions: dict[str, ParameterUse] = {}
+    window = parameter_use(params, WINDOW_PARAM, day)
+    statuses = [h100.status]
+    total = 0
+    for pr in pathways:
+        pw = provisions[pr.provision].then.pathway
+        assert pw is not None
+        reach = pw.reach
+        statuses.append(pr.status)
+        if reach is not None and reach.not_additive is not None:
+            excluded.append(f"{pr.id}: {reach.not_additive}")
+            continue
+        if reach is not None and reach.fleet_share_of is not None:
+            fleet = parameter_use(params, reach.fleet_share_of, day)
+            share = parameter_use(params, pw.share_limits[0], day)
+            assumptions[fleet.id] = fleet
+            assert isinstance(fleet.value, int) and isinstance(share.value, int)
+            tpp = fleet.value * h100.value * share.value // 100
+            statuses.append(fleet.status)
+            terms.append(ReachTerm(pathway=pr.id, tpp=tpp, formula=(
+                f"{share.value}% x {fleet.value:,} H100e fleet x {h100.value:,} TPP/H100e"
+            )))
+            total += tpp
+            continue
+        if pr.ceiling_tpp is None:
+            unbounded.append(pr.id)
+            terms.append(ReachTerm(pathway=pr.id, tpp=None, formula="no cap"))
+            continue
+        tpp, parts = pr.ceiling_tpp, [f"{pr.ceiling_tpp:,} TPP per {pr.per}"]
+        for pid in (reach.times if reach is not None and reach.times else []):
+            use = parameter_use(params, pid, day)
+            assumptions[use.id] = use
+            statuses.append(use.status)
+            assert isinstance(use.value, int)
+            tpp *= use.value
+            parts.append(f"{use.value:,} {use.id.rsplit('.', 1)[-1]}")
+        terms.append(ReachTerm(pathway=pr.id, tpp=tpp, formula=" x ".join(parts)))
+        total += tpp
+    assert isinstance(window.value, int)
+    final = None if unbounded else total
+    return TotalReachable(
+        tpp=final,
+        h100e=None if final is None else to_h100e(final, h100.value),
+        dense_bf16_pflops=None if final is None else to_bf16_pflops(final),
+        window=f"{window.value} years for annual pathways; cumulative ceilings once",
+        unbounded_by=unbounded,
+        terms=terms,
+        excluded=excluded,
+        assumptions=list(assumptions.values()),
+        status=weakest(statuses),
     )
 
 

@@ -7,21 +7,25 @@ from files to answers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .chips import load_chips, order_tpp, parse_order
 from .country_lookup import resolve_country
 from .evaluate import Evaluation, evaluate
 from .loader import RuleBase, load_rulebase
+from .models.chip import ChipSpec
 from .models.common import weakest
 from .models.condition import FactTest, walk
 from .models.provision import Provision, ReviewPolicy
-from .models.result import Firing, ParameterUse, QueryResult
+from .models.result import DealResult, Firing, ParameterUse, QueryResult
+from .models.scenario import Scenario
 from .paths import data_dirs
 from .precedence import Resolution
-from .quantify import H100_PARAM, parameter_use, pathway_result
-from .scenario import build_world
+from .quantify import H100_PARAM, parameter_use, pathway_result, to_h100e, total_reachable
+from .scenario import apply_scenario, build_world
 from .world import World
 
 DEFAULT_SCENARIO = "framework-2025"
@@ -42,28 +46,47 @@ class Project:
     def rulebase(self) -> RuleBase:
         return load_rulebase(self.rules_dir, self.countries_dir)
 
+    @cached_property
+    def chips(self) -> dict[str, ChipSpec]:
+        return load_chips(self.rules_dir)
+
     def scenario_ids(self) -> list[str]:
         """Regimes first (each is a scenario too), then the shipped scenarios."""
         return [*sorted(self.rulebase.regimes), *sorted(self.rulebase.scenarios)]
 
-    def world(self, scenario: str) -> World:
-        """The World of a scenario spec (cached: each is built and compiled once)."""
-        if scenario not in self._worlds:
-            self._worlds[scenario] = build_world(self.rulebase, scenario)
-        return self._worlds[scenario]
+    def world(self, scenario: str, assume: Mapping[str, int] | None = None) -> World:
+        """The World of a scenario spec (cached: each is built and compiled once).
+
+        `assume` overrides assumption parameters (`--assume lpp_consignees_per_year=20`).
+        """
+        key = scenario + "".join(f"|{k}={v}" for k, v in sorted((assume or {}).items()))
+        if key not in self._worlds:
+            world = build_world(self.rulebase, scenario)
+            if assume:
+                world = apply_scenario(self.rulebase, world, assumption_scenario(assume))
+                world = World(scenario, world.title, world.regime, world.parameters,
+                              world.countries, world.notes)
+            self._worlds[key] = world
+        return self._worlds[key]
 
     def country_code(self, query: str) -> str:
         return resolve_country(query, self.rulebase.countries)
 
-    def evaluate(self, country: str, scenario: str, day: dt.date) -> Evaluation:
-        world = self.world(scenario)
+    def evaluate(
+        self, country: str, scenario: str, day: dt.date, assume: Mapping[str, int] | None = None
+    ) -> Evaluation:
+        world = self.world(scenario, assume)
         return evaluate(world, world.countries[self.country_code(country)], day)
 
     def query(
-        self, country: str, scenario: str = DEFAULT_SCENARIO, day: dt.date | None = None
+        self,
+        country: str,
+        scenario: str = DEFAULT_SCENARIO,
+        day: dt.date | None = None,
+        assume: Mapping[str, int] | None = None,
     ) -> QueryResult:
         day = day or dt.date.today()
-        return build_result(self.evaluate(country, scenario, day))
+        return build_result(self.evaluate(country, scenario, day, assume), self.chips)
 
 
 def _value_text(value: object) -> str:
@@ -102,7 +125,42 @@ def _outcomes(res: Resolution) -> list[tuple[Provision, str]]:
     )
 
 
-def build_result(ev: Evaluation) -> QueryResult:
+def deal_results(ev: Evaluation, chips: Mapping[str, ChipSpec] | None, h100: int) -> list[DealResult]:
+    """Deals dated on or before the as-of date, with their chips in TPP where known."""
+    out = []
+    for d in ev.country.deals:
+        if d.date > ev.day:
+            continue
+        tpp = None
+        if d.chips and chips:
+            tpp = order_tpp(parse_order(d.chips, chips))
+        out.append(DealResult(
+            date=d.date, title=d.title, kind=d.kind, chips=d.chips, tpp=tpp,
+            h100e=None if tpp is None else to_h100e(tpp, h100), status=d.status,
+            citations=[r.title + (f" <{r.href}>" if r.href else "") for r in d.references],
+        ))
+    return out
+
+
+def assumption_scenario(assume: Mapping[str, int]) -> Scenario:
+    """`--assume k=v` as a scenario overriding `assumptions.k` from the first date on."""
+    ref = {"title": "user assumption given on the command line (--assume)"}
+    return Scenario.model_validate({
+        "id": "assume",
+        "title": "Command-line assumptions",
+        "description": "Overrides of assumption parameters given with --assume.",
+        "base": "framework-2025",
+        "parameters": {
+            f"assumptions.{k}": {"values": {dt.date(1900, 1, 1): {
+                "value": v, "status": "unverified", "note": "user assumption", "references": [ref],
+            }}}
+            for k, v in assume.items()
+        },
+        "references": [ref],
+    })
+
+
+def build_result(ev: Evaluation, chips: Mapping[str, ChipSpec] | None = None) -> QueryResult:
     world, day = ev.world, ev.day
     h100 = parameter_use(world.parameters, H100_PARAM, day)
     pathways = [
@@ -142,6 +200,8 @@ def build_result(ev: Evaluation) -> QueryResult:
         fired=_firings(ev),
         groups=sorted(ev.inputs["groups"]),
         h100_tpp=h100,
+        deals=deal_results(ev, chips, h100.value),
+        total_reachable=total_reachable(pathways, world.compiled.provisions, world.parameters, day, h100),
         warnings=[
             f"{res.value.text} [{res.winners[0].citation}; {res.winners[0].status.value}]"
             for out, res in sorted(ev.resolutions.items())

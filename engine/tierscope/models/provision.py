@@ -29,6 +29,26 @@ class ParamRef(StrictModel):
     times: str | None = None
 
 
+class Reach(StrictModel):
+    """How a pathway adds to the total reachable compute of a country.
+
+    - absent: its ceiling counts once;
+    - `times`: the ceiling times each listed count parameter (e.g. consignees, years);
+    - `fleet_share_of`: its first share limit (percent) of a fleet in H100e (a parameter);
+    - `not_additive`: excluded from the total, with the reason.
+    """
+
+    times: list[str] | None = None
+    fleet_share_of: str | None = None
+    not_additive: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Reach:
+        if sum(v is not None for v in (self.times, self.fleet_share_of, self.not_additive)) != 1:
+            raise ValueError("reach needs exactly one of times, fleet_share_of, not_additive")
+        return self
+
+
 class Pathway(StrictModel):
     """A route by which items can reach the destination, with its ceiling."""
 
@@ -41,6 +61,7 @@ class Pathway(StrictModel):
         default_factory=list,
         description="percent parameters limiting the share of an entity's compute placed here",
     )
+    reach: Reach | None = None
     note: str | None = None
 
     @field_validator("id")

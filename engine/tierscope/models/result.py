@@ -41,6 +41,41 @@ class PathwayResult(ResultModel):
     parameters: list[ParameterUse] = []
 
 
+class ReachTerm(ResultModel):
+    """One pathway's contribution to the total, with its arithmetic spelled out."""
+
+    pathway: str
+    tpp: int | None  # None = unbounded
+    formula: str
+
+
+class TotalReachable(ResultModel):
+    """Sum of the pathways the rules make additive, under explicit assumptions."""
+
+    tpp: int | None  # None = unbounded (some additive pathway has no cap)
+    h100e: float | None
+    dense_bf16_pflops: float | None
+    window: str
+    unbounded_by: list[str]
+    terms: list[ReachTerm]
+    excluded: list[str]  # "pathway: why it is not added"
+    assumptions: list[ParameterUse]
+    status: Status
+
+
+class DealResult(ResultModel):
+    """A bilateral deal or announcement in force on the date: a fact, not a rule."""
+
+    date: dt.date
+    title: str
+    kind: str
+    chips: str | None
+    tpp: int | None
+    h100e: float | None
+    status: Status
+    citations: list[str]
+
+
 class Firing(ResultModel):
     """A provision that applied, and what became of it."""
 
@@ -69,6 +104,8 @@ class QueryResult(ResultModel):
     fired: list[Firing]
     groups: list[str]
     h100_tpp: ParameterUse
+    total_reachable: TotalReachable
+    deals: list[DealResult] = []
     warnings: list[str] = []  # guidance and cautions that apply, each with its citation
     parameters_used: list[ParameterUse]  # every parameter the answer read, with provenance
     key_dates: list[str] = []  # the regime's dated events, for context
