@@ -92,6 +92,7 @@ def test_md_format(capsys):
 
 def test_explain_lists_fired_and_overridden_rules_and_parameters(capsys):
     code, out, _ = run(capsys, "explain", "US", "--as-of", "2025-06-01", "--format", "json")
+    assert code == 0
     data = json.loads(out)
     outcomes = {f["id"]: f["outcome"] for f in data["fired"]}
     assert outcomes["framework_2025.tier1_united_states"] == "defines"

@@ -9,8 +9,8 @@ import pytest
 
 from tierscope.errors import RuleConflictError
 from tierscope.evaluate import evaluate
-from tierscope.models.country import Country, DatedFact
 from tierscope.models.common import Reference, Status
+from tierscope.models.country import Country, DatedFact
 
 from .conftest import FRAMEWORK_DAY
 

@@ -184,7 +184,6 @@ def test_bad_date_in_provision_window(tree: Path) -> None:
     assert_error(load_error(tree), path, 5, None, "2025-02-30")
 
 
-@pytest.mark.xfail(strict=True, reason="YAML-level value errors do not name the key (yamlio)")
 def test_bad_date_in_provision_window_names_the_field(tree: Path) -> None:
     path = replace(tree, PROVISIONS_FILE, "{from: 2025-01-13}", "{from: 2025-02-30}")
     assert_error(load_error(tree), path, 5, "from")
@@ -311,7 +310,6 @@ def test_provision_list_item_that_is_not_a_mapping(tree: Path) -> None:
     assert err.field == "1"  # the second item
 
 
-@pytest.mark.xfail(strict=True, reason="loader.validate has no line for a non-mapping item")
 def test_provision_list_item_that_is_not_a_mapping_has_line(tree: Path) -> None:
     path = write(tree, PROVISIONS_FILE, PROVISIONS + "- just a string\n")
     assert_error(load_error(tree), path, 8)
@@ -353,7 +351,6 @@ def test_country_code_must_match_file_name(tree: Path) -> None:
     assert_error(err, path, None if err.line is None else 1, "code", "'CA'", "'US'")
 
 
-@pytest.mark.xfail(strict=True, reason="loader.load_country raises without a line number")
 def test_country_code_mismatch_has_line(tree: Path) -> None:
     path = replace(tree, COUNTRY_FILE, "code: US", "code: CA")
     assert_error(load_error(tree), path, 1, "code")

@@ -10,7 +10,7 @@ settled, so an overridden value never leaks into a later stage.
 
 Conditions are compiled with negation pushed down to the leaves (durable-rules has no
 general `not`): every fact is always present in every message, so `not (x == v)` is
-exactly `x != v`. Country groups travel as one boolean per group (`grp_D_5`), which
+exactly `x != v`. Country groups travel as one boolean per group (`groups_D_5`), which
 avoids durable-rules' array operators (`$iall` is false on an empty list).
 Dated list parameters (`in_param`) are inlined as one branch per dated value.
 """

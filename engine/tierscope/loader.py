@@ -90,8 +90,17 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper()))
 
 
-def validate(model: type[M], data: Any, path: Path, base_loc: tuple[Any, ...] = ()) -> M:
-    """Validate `data` as `model`; the first error becomes a LoadError with line and field."""
+def validate(
+    model: type[M],
+    data: Any,
+    path: Path,
+    base_loc: tuple[Any, ...] = (),
+    line: int | None = None,
+) -> M:
+    """Validate `data` as `model`; the first error becomes a LoadError with line and field.
+
+    `line` is where `data` starts in its file, used when the error has no deeper line
+    (e.g. a list item that is a string instead of a mapping)."""
     if data is None:
         raise LoadError(path, f"empty file: expected a {model.__name__}")
     try:
@@ -104,7 +113,7 @@ def validate(model: type[M], data: Any, path: Path, base_loc: tuple[Any, ...] = 
         raise LoadError(
             path,
             f"{err['msg']}{more}",
-            line=line_of(data, loc),
+            line=line_of(data, loc) or line,
             field=_field_path(base_loc + loc) or None,
         ) from None
 
@@ -152,7 +161,7 @@ def load_regime(folder: Path) -> tuple[Regime, dict[str, Origin]]:
                 line=getattr(data, "line", None),
             )
         for i, item in enumerate(data):
-            prov = validate(Provision, item, path, base_loc=(i,))
+            prov = validate(Provision, item, path, base_loc=(i,), line=data.item_lines[i])
             if prov.id in origins:
                 raise LoadError(
                     path,
@@ -170,7 +179,10 @@ def load_country(path: Path) -> tuple[Country, Origin]:
     country = validate(Country, data, path)
     if country.code != path.stem:
         raise LoadError(
-            path, f"code {country.code!r} must equal the file name {path.stem!r}", field="code"
+            path,
+            f"code {country.code!r} must equal the file name {path.stem!r}",
+            line=data.key_lines.get("code") if isinstance(data, LineDict) else None,
+            field="code",
         )
     return country, Origin(path, 1)
 
@@ -180,7 +192,9 @@ def _yaml_files(folder: Path) -> Iterable[Path]:
 
 
 def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
-    """Load every parameter, regime and country. Raises LoadError on the first problem."""
+    """Load every parameter, regime and scenario, and index the country files (each is
+    read and validated on first use; `CountryStore.load_all` reads them all).
+    Raises LoadError on the first problem."""
     if not rules_dir.is_dir():
         raise LoadError(rules_dir, "rules folder not found")
     if not countries_dir.is_dir():

@@ -130,9 +130,15 @@ def total_reachable(
             assert isinstance(fleet.value, int) and isinstance(share.value, int)
             tpp = fleet.value * h100.value * share.value // 100
             statuses.append(fleet.status)
-            terms.append(ReachTerm(pathway=pr.id, tpp=tpp, formula=(
-                f"{share.value}% x {fleet.value:,} H100e fleet x {h100.value:,} TPP/H100e"
-            )))
+            terms.append(
+                ReachTerm(
+                    pathway=pr.id,
+                    tpp=tpp,
+                    formula=(
+                        f"{share.value}% x {fleet.value:,} H100e fleet x {h100.value:,} TPP/H100e"
+                    ),
+                )
+            )
             total += tpp
             continue
         if pr.ceiling_tpp is None:
@@ -140,7 +146,7 @@ def total_reachable(
             terms.append(ReachTerm(pathway=pr.id, tpp=None, formula="no cap"))
             continue
         tpp, parts = pr.ceiling_tpp, [f"{pr.ceiling_tpp:,} TPP per {pr.per}"]
-        for pid in (reach.times if reach is not None and reach.times else []):
+        for pid in reach.times if reach is not None and reach.times else []:
             use = parameter_use(params, pid, day)
             assumptions[use.id] = use
             statuses.append(use.status)

@@ -64,8 +64,14 @@ class Project:
             world = build_world(self.rulebase, scenario)
             if assume:
                 world = apply_scenario(self.rulebase, world, assumption_scenario(assume))
-                world = World(scenario, world.title, world.regime, world.parameters,
-                              world.countries, world.notes)
+                world = World(
+                    scenario,
+                    world.title,
+                    world.regime,
+                    world.parameters,
+                    world.countries,
+                    world.notes,
+                )
             self._worlds[key] = world
         return self._worlds[key]
 
@@ -125,7 +131,9 @@ def _outcomes(res: Resolution) -> list[tuple[Provision, str]]:
     )
 
 
-def deal_results(ev: Evaluation, chips: Mapping[str, ChipSpec] | None, h100: int) -> list[DealResult]:
+def deal_results(
+    ev: Evaluation, chips: Mapping[str, ChipSpec] | None, h100: int
+) -> list[DealResult]:
     """Deals dated on or before the as-of date, with their chips in TPP where known."""
     out = []
     for d in ev.country.deals:
@@ -134,30 +142,46 @@ def deal_results(ev: Evaluation, chips: Mapping[str, ChipSpec] | None, h100: int
         tpp = None
         if d.chips and chips:
             tpp = order_tpp(parse_order(d.chips, chips))
-        out.append(DealResult(
-            date=d.date, title=d.title, kind=d.kind, chips=d.chips, tpp=tpp,
-            h100e=None if tpp is None else to_h100e(tpp, h100), status=d.status,
-            citations=[r.title + (f" <{r.href}>" if r.href else "") for r in d.references],
-        ))
+        out.append(
+            DealResult(
+                date=d.date,
+                title=d.title,
+                kind=d.kind,
+                chips=d.chips,
+                tpp=tpp,
+                h100e=None if tpp is None else to_h100e(tpp, h100),
+                status=d.status,
+                citations=[r.title + (f" <{r.href}>" if r.href else "") for r in d.references],
+            )
+        )
     return out
 
 
 def assumption_scenario(assume: Mapping[str, int]) -> Scenario:
     """`--assume k=v` as a scenario overriding `assumptions.k` from the first date on."""
     ref = {"title": "user assumption given on the command line (--assume)"}
-    return Scenario.model_validate({
-        "id": "assume",
-        "title": "Command-line assumptions",
-        "description": "Overrides of assumption parameters given with --assume.",
-        "base": "framework-2025",
-        "parameters": {
-            f"assumptions.{k}": {"values": {dt.date(1900, 1, 1): {
-                "value": v, "status": "unverified", "note": "user assumption", "references": [ref],
-            }}}
-            for k, v in assume.items()
-        },
-        "references": [ref],
-    })
+    return Scenario.model_validate(
+        {
+            "id": "assume",
+            "title": "Command-line assumptions",
+            "description": "Overrides of assumption parameters given with --assume.",
+            "base": "framework-2025",
+            "parameters": {
+                f"assumptions.{k}": {
+                    "values": {
+                        dt.date(1900, 1, 1): {
+                            "value": v,
+                            "status": "unverified",
+                            "note": "user assumption",
+                            "references": [ref],
+                        }
+                    }
+                }
+                for k, v in assume.items()
+            },
+            "references": [ref],
+        }
+    )
 
 
 def build_result(ev: Evaluation, chips: Mapping[str, ChipSpec] | None = None) -> QueryResult:
@@ -201,7 +225,9 @@ def build_result(ev: Evaluation, chips: Mapping[str, ChipSpec] | None = None) ->
         groups=sorted(ev.inputs["groups"]),
         h100_tpp=h100,
         deals=deal_results(ev, chips, h100.value),
-        total_reachable=total_reachable(pathways, world.compiled.provisions, world.parameters, day, h100),
+        total_reachable=total_reachable(
+            pathways, world.compiled.provisions, world.parameters, day, h100
+        ),
         warnings=[
             f"{res.value.text} [{res.winners[0].citation}; {res.winners[0].status.value}]"
             for out, res in sorted(ev.resolutions.items())

@@ -73,7 +73,19 @@ def _construct_mapping(loader: _StrictLoader, node: MappingNode, deep: bool = Fa
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}'", key_node.start_mark
             )
-        result[key] = _construct(loader, value_node)
+        try:
+            result[key] = _construct(loader, value_node)
+        except yaml.constructor.ConstructorError as exc:
+            if (
+                exc.problem
+                and exc.problem.startswith("invalid value")
+                and value_node.start_mark is exc.problem_mark
+            ):
+                # name the field whose value is bad (e.g. `from: 2025-02-30`)
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key}: {exc.problem}", exc.problem_mark
+                ) from None
+            raise
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
