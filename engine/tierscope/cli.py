@@ -32,7 +32,10 @@ app = typer.Typer(
         "  tierscope query Israel\n\n"
         "  tierscope query il --as-of 2025-06-01 --format json\n\n"
         "  tierscope explain ISR\n\n"
-        "  tierscope countries --tier 1\n\n" + EXIT_CODES_HELP
+        "  tierscope countries --tier 1\n\n"
+        "  tierscope compare Israel\n\n"
+        '  tierscope acquire Israel --chips "1000 x B200" --as-of 2025-06-01\n\n'
+        "  tierscope check\n\n" + EXIT_CODES_HELP
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -63,6 +66,36 @@ FormatOpt = Annotated[
 ]
 
 
+AssumeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--assume",
+        "-a",
+        help=(
+            "Override an assumption of total reachable compute, KEY=INT (repeatable): "
+            "lpp_consignees_per_year, window_years, nveu_count, uveu_fleet_h100e."
+        ),
+    ),
+]
+
+
+def parse_assume(items: list[str] | None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise TierscopeError(f"--assume {item!r}: use KEY=INT, e.g. lpp_consignees_per_year=20")
+        try:
+            number = int(value.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise TierscopeError(f"--assume {item!r}: {value!r} is not an integer") from None
+        if number < 0 or number >= 2**62:
+            raise TierscopeError(f"--assume {item!r}: must be between 0 and 2**62")
+        out[key] = number
+    return out
+
+
 def parse_date(text: str | None) -> dt.date:
     if text is None:
         return dt.date.today()
@@ -82,14 +115,18 @@ def query(
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     as_of: AsOfOpt = None,
     format: FormatOpt = OutputFormat.table,
+    assume: AssumeOpt = None,
 ) -> None:
-    """Tier, licence picture and pathway ceilings for one or more countries.
+    """Tier, licence picture, pathway ceilings and total reachable compute.
 
-    Example: tierscope query Israel --scenario framework-2025 --as-of 2025-06-01
+    Examples: tierscope query Israel; tierscope query IL --scenario current-law --as-of 2026-02-01;
+    tierscope query IL --scenario framework-2025+israel-arrangement --assume lpp_consignees_per_year=20
     """
     day = parse_date(as_of)
+    assumptions = parse_assume(assume)
     project = _project()
-    results = [project.query(c, scenario, day) for c in country]
+    _check_assumptions(project, assumptions)
+    results = [project.query(c, scenario, day, assumptions) for c in country]
     if format is OutputFormat.json:
         print(query_json(results))
     elif format is OutputFormat.csv:
@@ -98,7 +135,8 @@ def query(
         print(query_md(results))
     else:
         notes = []
-        world = project.world(scenario)
+        world = project.world(scenario, assumptions)
+        notes.extend(world.notes)
         for d in world.regime.header.key_dates:
             if "compliance" in d.label.lower() and day < d.date:
                 notes.append(
@@ -184,11 +222,175 @@ def countries(
 
 @app.command()
 def scenarios() -> None:
-    """List the shipped regimes and scenarios."""
+    """List the shipped regimes and scenarios. Combine them with '+'
+    (framework-2025+israel-arrangement) or pass your own file (./my-scenario.yaml)."""
     project = _project()
+    rb = project.rulebase
     for sid in project.scenario_ids():
-        w = project.world(sid)
-        out.print(f"[bold]{sid}[/bold]  {w.title}")
+        if sid in rb.regimes:
+            out.print(f"[bold]{sid}[/bold]  (regime)  {rb.regimes[sid].header.title}")
+        else:
+            sc = rb.scenarios[sid]
+            base = f"base {sc.base}" if sc.base else "regimes by date"
+            out.print(f"[bold]{sid}[/bold]  ({base})  {sc.title}")
+
+
+DEFAULT_COMPARE = ("pre-framework", "framework-2025", "post-rescission", "current-law")
+
+
+@app.command()
+def compare(
+    country: CountryArg,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario", "-s", help="Scenario to compare (repeatable; default: all shipped)."
+        ),
+    ] = None,
+    as_of: Annotated[
+        list[str] | None,
+        typer.Option("--as-of", help="Date, YYYY-MM-DD (repeatable; default today)."),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline", "-b", help="Scenario the deltas are against (default current-law)."
+        ),
+    ] = None,
+    format: FormatOpt = OutputFormat.table,
+    assume: AssumeOpt = None,
+) -> None:
+    """Countries x scenarios (x dates) side by side, with deltas against a baseline.
+
+    Examples: tierscope compare Israel; tierscope compare Israel India -s framework-2025
+    -s israel-arrangement --baseline framework-2025; tierscope compare IL --as-of 2024-06-01
+    --as-of 2025-03-01 --as-of 2026-06-01 -s current-law
+    """
+    from .compare import compare as run_compare
+    from .render import compare_csv, compare_md, print_compare_table
+
+    project = _project()
+    assumptions = parse_assume(assume)
+    _check_assumptions(project, assumptions)
+    dates = [parse_date(d) for d in as_of] if as_of else [dt.date.today()]
+    names = scenario or [
+        *DEFAULT_COMPARE,
+        *(s for s in project.scenario_ids() if s not in DEFAULT_COMPARE),
+    ]
+    comp = run_compare(project, country, names, dates, baseline, assumptions)
+    if format is OutputFormat.json:
+        print(comp.model_dump_json(indent=2))
+    elif format is OutputFormat.csv:
+        sys.stdout.write(compare_csv(comp))
+    elif format is OutputFormat.md:
+        print(compare_md(comp))
+    else:
+        print_compare_table(out, comp)
+
+
+@app.command()
+def acquire(
+    country: Annotated[str, typer.Argument(help="Destination country (name, alpha-2 or alpha-3).")],
+    chips: Annotated[
+        str,
+        typer.Option(
+            "--chips", "-c", help='The order, e.g. "1000 x B200" or "500 x H100, 200 x MI300X".'
+        ),
+    ],
+    consignee_hq: Annotated[
+        str | None,
+        typer.Option(
+            "--consignee-hq",
+            help="Where the consignee (or its parent) is headquartered (default: the destination).",
+        ),
+    ] = None,
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    as_of: AsOfOpt = None,
+    lpp_used: Annotated[
+        int,
+        typer.Option(
+            "--lpp-used",
+            min=0,
+            help="TPP this consignee already received under LPP this calendar year.",
+        ),
+    ] = 0,
+    allocation_used: Annotated[
+        int,
+        typer.Option(
+            "--allocation-used", min=0, help="TPP of the country allocation already licensed."
+        ),
+    ] = 0,
+    veu: Annotated[
+        str,
+        typer.Option("--veu", help="The consignee holds a VEU authorisation: none, nveu or uveu."),
+    ] = "none",
+    format: FormatOpt = OutputFormat.table,
+) -> None:
+    """Can this order ship? Licence, route (exception, allocation, VEU), share of the allocation.
+
+    Example: tierscope acquire Israel --chips "1000 x B200" --as-of 2025-06-01 --scenario framework-2025
+    """
+    from .acquire import Veu
+    from .acquire import acquire as run_acquire
+    from .render import print_acquire
+
+    try:
+        veu_kind = Veu(veu.lower())
+    except ValueError:
+        raise TierscopeError(f"--veu {veu!r}: use none, nveu or uveu") from None
+    if lpp_used >= 2**62 or allocation_used >= 2**62:
+        raise TierscopeError("--lpp-used/--allocation-used must be below 2**62 TPP")
+    project = _project()
+    result = run_acquire(
+        project,
+        country,
+        chips,
+        scenario,
+        parse_date(as_of),
+        consignee_hq,
+        lpp_used,
+        allocation_used,
+        veu_kind,
+    )
+    if format is OutputFormat.json:
+        print(result.model_dump_json(indent=2))
+    elif format in (OutputFormat.csv, OutputFormat.md):
+        import csv
+
+        rows = [
+            {
+                "country": result.country,
+                "scenario": result.scenario,
+                "as_of": str(result.as_of),
+                "chips": f"{line.count} x {line.chip}",
+                "tpp_total": line.tpp_total,
+                "eccn": line.eccn,
+                "licence_required": result.licence_required,
+                "route": result.route,
+                "share_of_allocation_pct": result.share_of_allocation_pct,
+            }
+            for line in result.order
+        ]
+        if format is OutputFormat.csv:
+            w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+        else:
+            print("| " + " | ".join(rows[0]) + " |")
+            print("|" + "---|" * len(rows[0]))
+            for r in rows:
+                print("| " + " | ".join(str(v) for v in r.values()) + " |")
+    else:
+        print_acquire(out, result)
+
+
+def _check_assumptions(project: Project, assumptions: dict[str, int]) -> None:
+    known = sorted(
+        p.split(".", 1)[1] for p in project.rulebase.parameters if p.startswith("assumptions.")
+    )
+    bad = [k for k in assumptions if k not in known]
+    if bad:
+        raise TierscopeError(f"unknown assumption(s) {', '.join(bad)}; known: {', '.join(known)}")
 
 
 def _print_rows(rows: list[dict], format: OutputFormat, title: str) -> None:

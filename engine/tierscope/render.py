@@ -225,3 +225,163 @@ def print_explain(
     console.print("\n[bold]Citations[/bold]")
     for c in r.citations:
         console.print(f"  - {c}")
+
+
+def _compare_cell_text(cell, is_base: bool) -> str:
+    if not cell.available:
+        return cell.value
+    text = f"{cell.h100e:,.0f}" if cell.h100e is not None else cell.value
+    if is_base:
+        return text
+    if cell.delta_h100e is not None:
+        if cell.delta_h100e:
+            text += f"\n({cell.delta_h100e:+,.0f})"
+    elif cell.changed:
+        text += "\n(changed)"
+    return text
+
+
+def _two_lines(name: str) -> str:
+    """Break a long scenario id at the hyphen nearest its middle, for narrow columns."""
+    if len(name) <= 12 or "-" not in name:
+        return name
+    cuts = [i for i, ch in enumerate(name) if ch == "-"]
+    i = min(cuts, key=lambda c: abs(c - len(name) / 2))
+    return name[: i + 1] + "\n" + name[i + 1 :]
+
+
+def print_compare_table(console: Console, comp) -> None:
+    """Rows = measures, columns = scenarios; numbers in H100e with deltas vs the baseline."""
+    countries = sorted({r.country for r in comp.rows}, key=[r.country for r in comp.rows].index)
+    for country in countries:
+        table = Table(
+            title=f"{country}: ceilings in H100e (TPP / H100 TPP); deltas against {comp.baseline}",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            title_justify="left",
+        )
+        table.add_column("Measure", max_width=30)
+        for col in comp.columns:
+            mark = "\n(baseline)" if col == comp.baseline else ""
+            table.add_column(_two_lines(col) + mark, justify="right", overflow="fold")
+        for row in (r for r in comp.rows if r.country == country):
+            label = row.label.replace(" (TPP)", "")
+            table.add_row(
+                label,
+                *(_compare_cell_text(row.cells[c], c == comp.baseline) for c in comp.columns),
+            )
+        console.print(table)
+    for n in comp.notes:
+        console.print(f"[yellow]Note:[/yellow] {n}", highlight=False)
+    console.print(
+        "[dim]'-' = pathway not open; 'unbounded' = no cap in the rule; exact TPP, statuses and "
+        "deltas in TPP: --format csv or json.[/dim]"
+    )
+
+
+def compare_csv(comp) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(
+        [
+            "country",
+            "measure",
+            "label",
+            "column",
+            "value",
+            "tpp",
+            "h100e",
+            "status",
+            "delta_tpp",
+            "delta_h100e",
+            "changed",
+            "baseline",
+        ]
+    )
+    for row in comp.rows:
+        for col in comp.columns:
+            c = row.cells[col]
+            w.writerow(
+                [
+                    row.country,
+                    row.measure,
+                    row.label,
+                    col,
+                    c.value,
+                    c.tpp,
+                    c.h100e,
+                    c.status,
+                    c.delta_tpp,
+                    c.delta_h100e,
+                    c.changed,
+                    comp.baseline,
+                ]
+            )
+    return buf.getvalue()
+
+
+def compare_md(comp) -> str:
+    out = [f"Deltas against `{comp.baseline}`; ceilings in H100e.", ""]
+    for country in sorted({r.country for r in comp.rows}):
+        out.append(f"### {country}")
+        out.append("")
+        out.append("| Measure | " + " | ".join(comp.columns) + " |")
+        out.append("|---|" + "---:|" * len(comp.columns))
+        for row in (r for r in comp.rows if r.country == country):
+            cells = [
+                _compare_cell_text(row.cells[c], c == comp.baseline).replace("\n", " ")
+                for c in comp.columns
+            ]
+            out.append(f"| {row.label.replace(' (TPP)', '')} | " + " | ".join(cells) + " |")
+        out.append("")
+    out.extend(f"- Note: {n}" for n in comp.notes)
+    return "\n".join(out)
+
+
+def print_acquire(console: Console, a) -> None:
+    console.print(
+        f"[bold]{a.country_name} ({a.country})[/bold], consignee headquartered in {a.consignee_hq}  |  "
+        f"{a.scenario_title} [dim]({a.scenario})[/dim]  |  as of {a.as_of}"
+    )
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("Chips", "TPP each", "TPP total", "ECCN", "Status"):
+        t.add_column(col, justify="right" if "TPP" in col else "left")
+    for line in a.order:
+        t.add_row(
+            f"{line.count:,} x {line.chip_name}",
+            f"{line.tpp_each:,}",
+            f"{line.tpp_total:,}",
+            line.eccn,
+            line.status.value,
+        )
+    console.print(t)
+    console.print(
+        f"  3A090.a total: [bold]{a.order_tpp:,} TPP[/bold] (≈ {a.order_h100e:,.1f} H100e)"
+    )
+    console.print(
+        f"  Tier: {a.tier if a.tier is not None else 'n/a'}   Licence required: "
+        f"[bold]{'yes' if a.licence_required else 'no'}[/bold]   Review: {a.review_policy or '-'}"
+    )
+    console.print(
+        f"  Route: [bold]{a.route_title}[/bold]" + (f" [dim]({a.route})[/dim]" if a.route else "")
+    )
+    if a.country_allocation_tpp:
+        counted = "counts" if a.counts_against_country_allocation else "does not count"
+        console.print(
+            f"  Country allocation: {a.country_allocation_tpp:,} TPP; this order is "
+            f"{a.share_of_allocation_pct}% of it and {counted} against it; remaining after: "
+            f"{a.allocation_remaining_after_tpp:,} TPP (used before: {a.allocation_used_before_tpp:,})."
+        )
+    if a.lpp_limit_tpp:
+        console.print(
+            f"  LPP limit: {a.lpp_limit_tpp:,} TPP per consignee per calendar year "
+            f"(used before this order: {a.lpp_used_before_tpp:,})."
+        )
+    for e in a.explanation:
+        console.print(f"  - {e}", highlight=False)
+    for w in a.warnings:
+        console.print(f"  [yellow]Caution:[/yellow] {w}", highlight=False)
+    console.print(
+        f"  [dim]Status: {a.status.value}. Citations: {'; '.join(a.citations)}[/dim]",
+        highlight=False,
+    )

@@ -1,0 +1,158 @@
+"""Compare countries across scenarios and dates, with deltas against a baseline.
+
+One row per (country, measure): the tier, the licence requirement, the review policy,
+each pathway's ceiling and the total reachable compute; one column per (scenario,
+date). Any column can be the baseline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from .errors import TierscopeError
+from .models.result import QueryResult, ResultModel
+from .service import Project
+
+DEFAULT_BASELINE = "current-law"
+
+
+class Cell(ResultModel):
+    value: str  # display value: "790,000,000", "unbounded", "-" (not available), "2"
+    tpp: int | None = None  # for ceilings and totals
+    h100e: float | None = None
+    unbounded: bool = False
+    available: bool = True
+    status: str | None = None
+    delta_tpp: int | None = None  # against the baseline column, when both are numbers
+    delta_h100e: float | None = None
+    changed: bool = False  # differs from the baseline
+
+
+class Row(ResultModel):
+    country: str
+    measure: str  # tier | licence_required | review_policy | pathway:<id> | total_reachable
+    label: str
+    cells: dict[str, Cell]  # column id -> cell
+
+
+class Comparison(ResultModel):
+    columns: list[str]  # "scenario" or "scenario@date"
+    column_titles: dict[str, str]
+    baseline: str
+    rows: list[Row]
+    notes: list[str]
+
+
+def _numeric_cell(tpp: int | None, h100e: float | None, status: str, unbounded: bool) -> Cell:
+    if unbounded:
+        return Cell(value="unbounded", unbounded=True, status=status)
+    return Cell(value=f"{tpp:,}", tpp=tpp, h100e=h100e, status=status)
+
+
+def _cells_for(r: QueryResult, pathway_ids: Sequence[str]) -> dict[str, Cell]:
+    cells = {
+        "tier": Cell(value="-" if r.tier is None else str(r.tier), available=r.tier is not None),
+        "licence_required": Cell(value="yes" if r.licence_required else "no"),
+        "review_policy": Cell(value=r.review_policy or "-"),
+    }
+    by_id = {p.id: p for p in r.pathways}
+    for pid in pathway_ids:
+        p = by_id.get(pid)
+        if p is None:
+            cells[f"pathway:{pid}"] = Cell(value="-", available=False)
+        elif p.ceiling_tpp is None and p.share_limits:
+            cells[f"pathway:{pid}"] = Cell(
+                value="share: " + ", ".join(s.rsplit(": ", 1)[-1] for s in p.share_limits),
+                status=p.status.value,
+            )
+        else:
+            cells[f"pathway:{pid}"] = _numeric_cell(
+                p.ceiling_tpp, p.ceiling_h100e, p.status.value, p.ceiling_tpp is None
+            )
+    t = r.total_reachable
+    cells["total_reachable"] = _numeric_cell(t.tpp, t.h100e, t.status.value, t.tpp is None)
+    return cells
+
+
+def compare(
+    project: Project,
+    countries: Sequence[str],
+    scenarios: Sequence[str],
+    dates: Sequence[dt.date],
+    baseline: str | None = None,
+    assume: Mapping[str, int] | None = None,
+) -> Comparison:
+    """Query every (country, scenario, date) and line the answers up against a baseline."""
+    multi_date = len(dates) > 1
+    columns: list[tuple[str, str, dt.date]] = []
+    for s in scenarios:
+        for d in dates:
+            columns.append((f"{s}@{d}" if multi_date else s, s, d))
+    col_ids = [c[0] for c in columns]
+    base = baseline or (DEFAULT_BASELINE if DEFAULT_BASELINE in scenarios else scenarios[0])
+    base_col = (
+        base
+        if base in col_ids
+        else (f"{base}@{dates[0]}" if multi_date and f"{base}@{dates[0]}" in col_ids else None)
+    )
+    if base_col is None:
+        raise TierscopeError(
+            f"baseline {base!r} is not among the compared scenarios: {', '.join(scenarios)}"
+        )
+    notes: list[str] = []
+    rows: list[Row] = []
+    titles: dict[str, str] = {}
+    for country in countries:
+        results: dict[str, QueryResult | None] = {}
+        for col, s, d in columns:
+            titles[col] = project.world(s, assume).title
+            try:
+                results[col] = project.query(country, s, d, assume)
+            except TierscopeError as exc:
+                if exc.exit_code != 3:  # not "not in force": a real error
+                    raise
+                results[col] = None
+                notes.append(f"{col}: {exc.message}")
+        pathway_ids: list[str] = []
+        for r in results.values():
+            for p in r.pathways if r else []:
+                if p.id not in pathway_ids:
+                    pathway_ids.append(p.id)
+        labels = {
+            "tier": "Tier",
+            "licence_required": "Licence required",
+            "review_policy": "Review policy",
+            "total_reachable": "Total reachable (TPP)",
+        }
+        for r in results.values():
+            for p in r.pathways if r else []:
+                labels.setdefault(f"pathway:{p.id}", f"{p.title.split(' (')[0]} (TPP)")
+        per_col = {col: (_cells_for(r, pathway_ids) if r else None) for col, r in results.items()}
+        code = next((r.country for r in results.values() if r), country)
+        measures = [
+            "tier",
+            "licence_required",
+            "review_policy",
+            *(f"pathway:{p}" for p in pathway_ids),
+            "total_reachable",
+        ]
+        for m in measures:
+            base_cell = per_col[base_col][m] if per_col[base_col] else None
+            cells: dict[str, Cell] = {}
+            for col in col_ids:
+                cell = (
+                    per_col[col][m] if per_col[col] else Cell(value="not in force", available=False)
+                )
+                if base_cell is not None:
+                    upd: dict[str, object] = {"changed": cell.value != base_cell.value}
+                    if cell.tpp is not None and base_cell.tpp is not None:
+                        upd["delta_tpp"] = cell.tpp - base_cell.tpp
+                        if cell.h100e is not None and base_cell.h100e is not None:
+                            upd["delta_h100e"] = round(cell.h100e - base_cell.h100e, 1)
+                    cell = cell.model_copy(update=upd)
+                cells[col] = cell
+            rows.append(Row(country=code, measure=m, label=labels[m], cells=cells))
+    return Comparison(
+        columns=col_ids, column_titles=titles, baseline=base_col, rows=rows, notes=notes
+    )
