@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .errors import TierscopeError
 from .models.result import QueryResult, ResultModel
@@ -44,28 +45,29 @@ class Comparison(ResultModel):
     notes: list[str]
 
 
-def _numeric_cell(tpp: int | None, h100e: float | None, status: str, unbounded: bool) -> Cell:
+CellData = dict[str, Any]  # Cell fields, before the comparison with the baseline
+
+
+def _numeric_cell(tpp: int | None, h100e: float | None, status: str, unbounded: bool) -> CellData:
     if unbounded:
-        return Cell(value="unbounded", unbounded=True, status=status)
-    return Cell(value=f"{tpp:,}", tpp=tpp, h100e=h100e, status=status)
+        return {"value": "unbounded", "unbounded": True, "status": status}
+    return {"value": f"{tpp:,}", "tpp": tpp, "h100e": h100e, "status": status}
 
 
-def _cells_for(r: QueryResult, pathway_ids: Sequence[str]) -> dict[str, Cell]:
-    cells = {
-        "tier": Cell(value="-" if r.tier is None else str(r.tier), available=r.tier is not None),
-        "licence_required": Cell(value="yes" if r.licence_required else "no"),
-        "review_policy": Cell(value=r.review_policy or "-"),
+def _cells_for(r: QueryResult, pathway_ids: Sequence[str]) -> dict[str, CellData]:
+    cells: dict[str, CellData] = {
+        "tier": {"value": "-" if r.tier is None else str(r.tier), "available": r.tier is not None},
+        "licence_required": {"value": "yes" if r.licence_required else "no"},
+        "review_policy": {"value": r.review_policy or "-"},
     }
     by_id = {p.id: p for p in r.pathways}
     for pid in pathway_ids:
         p = by_id.get(pid)
         if p is None:
-            cells[f"pathway:{pid}"] = Cell(value="-", available=False)
+            cells[f"pathway:{pid}"] = {"value": "-", "available": False}
         elif p.ceiling_tpp is None and p.share_limits:
-            cells[f"pathway:{pid}"] = Cell(
-                value="share: " + ", ".join(s.rsplit(": ", 1)[-1] for s in p.share_limits),
-                status=p.status.value,
-            )
+            shares = ", ".join(s.rsplit(": ", 1)[-1] for s in p.share_limits)
+            cells[f"pathway:{pid}"] = {"value": f"share: {shares}", "status": p.status.value}
         else:
             cells[f"pathway:{pid}"] = _numeric_cell(
                 p.ceiling_tpp, p.ceiling_h100e, p.status.value, p.ceiling_tpp is None
@@ -141,17 +143,18 @@ def compare(
             base_cell = per_col[base_col][m] if per_col[base_col] else None
             cells: dict[str, Cell] = {}
             for col in col_ids:
-                cell = (
-                    per_col[col][m] if per_col[col] else Cell(value="not in force", available=False)
+                data = (
+                    dict(per_col[col][m])
+                    if per_col[col]
+                    else {"value": "not in force", "available": False}
                 )
                 if base_cell is not None:
-                    upd: dict[str, object] = {"changed": cell.value != base_cell.value}
-                    if cell.tpp is not None and base_cell.tpp is not None:
-                        upd["delta_tpp"] = cell.tpp - base_cell.tpp
-                        if cell.h100e is not None and base_cell.h100e is not None:
-                            upd["delta_h100e"] = round(cell.h100e - base_cell.h100e, 1)
-                    cell = cell.model_copy(update=upd)
-                cells[col] = cell
+                    data["changed"] = data["value"] != base_cell["value"]
+                    tpp, base_tpp = data.get("tpp"), base_cell.get("tpp")
+                    if tpp is not None and base_tpp is not None:
+                        data["delta_tpp"] = tpp - base_tpp
+                        data["delta_h100e"] = round(data["h100e"] - base_cell["h100e"], 1)
+                cells[col] = Cell(**data)
             rows.append(Row(country=code, measure=m, label=labels[m], cells=cells))
     return Comparison(
         columns=col_ids, column_titles=titles, baseline=base_col, rows=rows, notes=notes

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from .chips import load_chips, order_tpp, parse_order
 from .country_lookup import resolve_country
@@ -184,8 +185,15 @@ def assumption_scenario(assume: Mapping[str, int]) -> Scenario:
     )
 
 
-def build_result(ev: Evaluation, chips: Mapping[str, ChipSpec] | None = None) -> QueryResult:
+def _shared_parts(ev: Evaluation) -> dict[str, Any]:
+    """The parts of a result that depend only on what fired and the date, not on the
+    country: cached per (world, memoised evaluation, date), since many countries share
+    an evaluation (see CompiledRegime.signature)."""
     world, day = ev.world, ev.day
+    key = (id(ev.resolutions), day)
+    hit = world.result_cache.get(key)
+    if hit is not None and hit[0] is ev.resolutions:
+        return hit[1]
     h100 = parameter_use(world.parameters, H100_PARAM, day)
     pathways = [
         pathway_result(res.winners[0], world.parameters, day, h100)
@@ -206,33 +214,42 @@ def build_result(ev: Evaluation, chips: Mapping[str, ChipSpec] | None = None) ->
     used.setdefault(h100.id, h100)
     review = ev.value("review_policy")
     winners = [p for r in ev.resolutions.values() for p in r.winners]
-    citations = sorted({p.citation for p in winners})
-    status = weakest([p.status for p in winners] + [pw.status for pw in pathways])
-    return QueryResult(
-        country=ev.country.code,
-        country_name=ev.country.name,
-        scenario=world.scenario_id,
-        scenario_title=world.title,
-        as_of=day,
-        tier=ev.value("tier"),
-        licence_required=bool(ev.value("licence_required")),
-        review_policy=review.policy if review else None,
-        review_detail=review.detail if review else None,
-        pathways=pathways,
-        status=status,
-        citations=citations,
-        fired=_firings(ev),
-        groups=sorted(ev.inputs["groups"]),
-        h100_tpp=h100,
-        deals=deal_results(ev, chips, h100.value),
-        total_reachable=total_reachable(
+    parts = {
+        "tier": ev.value("tier"),
+        "licence_required": bool(ev.value("licence_required")),
+        "review_policy": review.policy if review else None,
+        "review_detail": review.detail if review else None,
+        "pathways": pathways,
+        "status": weakest([p.status for p in winners] + [pw.status for pw in pathways]),
+        "citations": sorted({p.citation for p in winners}),
+        "fired": _firings(ev),
+        "h100_tpp": h100,
+        "total_reachable": total_reachable(
             pathways, world.compiled.provisions, world.parameters, day, h100
         ),
-        warnings=[
+        "warnings": [
             f"{res.value.text} [{res.winners[0].citation}; {res.winners[0].status.value}]"
             for out, res in sorted(ev.resolutions.items())
             if out.startswith("warning:")
         ],
-        parameters_used=list(used.values()),
-        key_dates=[f"{d.date}: {d.label} ({d.citation})" for d in world.regime.header.key_dates],
+        "parameters_used": list(used.values()),
+        "key_dates": [f"{d.date}: {d.label} ({d.citation})" for d in world.regime.header.key_dates],
+    }
+    world.result_cache[key] = (ev.resolutions, parts)  # keep the dict alive: ids stay unique
+    return parts
+
+
+def build_result(ev: Evaluation, chips: Mapping[str, ChipSpec] | None = None) -> QueryResult:
+    """Quantify one evaluation into a validated, cited QueryResult."""
+    parts = _shared_parts(ev)
+    h100 = parts["h100_tpp"].value
+    return QueryResult(
+        country=ev.country.code,
+        country_name=ev.country.name,
+        scenario=ev.world.scenario_id,
+        scenario_title=ev.world.title,
+        as_of=ev.day,
+        groups=sorted(ev.inputs["groups"]),
+        deals=deal_results(ev, chips, h100),
+        **parts,
     )

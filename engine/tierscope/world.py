@@ -24,6 +24,7 @@ class World:
     countries: Mapping[str, Country]
     notes: tuple[str, ...] = ()
     _compiled: list[CompiledRegime] = field(default_factory=list, repr=False)
+    result_cache: dict = field(default_factory=dict, repr=False)  # see service._shared_parts
 
     @property
     def compiled(self) -> CompiledRegime:
