@@ -20,6 +20,7 @@ from .loader import RuleBase, load_rulebase
 from .models.chip import ChipSpec
 from .models.common import weakest
 from .models.condition import FactTest, walk
+from .models.parameter import Parameter
 from .models.provision import Provision, ReviewPolicy
 from .models.result import DealResult, Firing, ParameterUse, QueryResult
 from .models.scenario import Scenario
@@ -64,7 +65,9 @@ class Project:
         if key not in self._worlds:
             world = build_world(self.rulebase, scenario)
             if assume:
-                world = apply_scenario(self.rulebase, world, assumption_scenario(assume))
+                world = apply_scenario(
+                    self.rulebase, world, assumption_scenario(assume, world.parameters)
+                )
                 world = World(
                     scenario,
                     world.title,
@@ -158,28 +161,22 @@ def deal_results(
     return out
 
 
-def assumption_scenario(assume: Mapping[str, int]) -> Scenario:
-    """`--assume k=v` as a scenario overriding `assumptions.k` from the first date on."""
+def assumption_scenario(assume: Mapping[str, int], params: Mapping[str, Parameter]) -> Scenario:
+    """`--assume k=v` as a scenario setting `assumptions.k` to v on every dated entry."""
     ref = {"title": "user assumption given on the command line (--assume)"}
+    entry = {"value": None, "status": "unverified", "note": "user assumption", "references": [ref]}
+    overrides = {}
+    for k, v in assume.items():
+        pid = f"assumptions.{k}"
+        dates = list(params[pid].values) if pid in params else [dt.date(1900, 1, 1)]
+        overrides[pid] = {"values": {d: {**entry, "value": v} for d in dates}}
     return Scenario.model_validate(
         {
             "id": "assume",
             "title": "Command-line assumptions",
             "description": "Overrides of assumption parameters given with --assume.",
             "base": "framework-2025",
-            "parameters": {
-                f"assumptions.{k}": {
-                    "values": {
-                        dt.date(1900, 1, 1): {
-                            "value": v,
-                            "status": "unverified",
-                            "note": "user assumption",
-                            "references": [ref],
-                        }
-                    }
-                }
-                for k, v in assume.items()
-            },
+            "parameters": overrides,
             "references": [ref],
         }
     )
