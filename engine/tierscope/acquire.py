@@ -199,7 +199,15 @@ def acquire(
         warnings=result.warnings,
         status=weakest(statuses),
         citations=sorted(
-            {*(c for p in ([route] if route else []) for c in p.citations), *result.citations}
+            {
+                *(c for p in ([route] if route else []) for c in p.citations),
+                *(
+                    f.citation
+                    for f in result.fired
+                    if f.outcome == "defines"
+                    and f.output in ("tier", "licence_required", "review_policy")
+                ),
+            }
         ),
     )
 

@@ -44,7 +44,7 @@ app = typer.Typer(
 )
 
 # Piped or redirected tables get a readable width instead of rich's 80 columns.
-out = Console(width=None if sys.stdout.isatty() else 140)
+out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
 
 CountryArg = Annotated[

@@ -140,10 +140,10 @@ def print_query_table(
         console.print(f"  EAR country groups: {', '.join(r.groups) or 'none listed'}")
         cites: list[str] = []
         table = Table(show_lines=False, pad_edge=False, box=box.SIMPLE_HEAD)
-        table.add_column("Pathway", ratio=3)
-        table.add_column("Ceiling", justify="right", ratio=2)
+        table.add_column("Pathway", max_width=44)
+        table.add_column("Ceiling", justify="right", max_width=24)
         table.add_column("≈ H100e", justify="right", no_wrap=True)
-        table.add_column("Per", ratio=2)
+        table.add_column("Per")
         table.add_column("Counts vs\nallocation")
         table.add_column("Status", no_wrap=True)
         table.add_column("Cite", no_wrap=True)
@@ -168,6 +168,32 @@ def print_query_table(
                 console.print(f"  [{i}] {c}", markup=False, highlight=False)
         else:
             console.print("  [bold]No pathway[/bold]: no licence exception or VEU route applies.")
+        t = r.total_reachable
+        if t.tpp is None:
+            console.print(
+                f"  Total reachable: [bold]unbounded[/bold] (no cap on: {', '.join(t.unbounded_by)})"
+            )
+        else:
+            console.print(
+                f"  Total reachable: [bold]{t.tpp:,} TPP[/bold] ≈ {t.h100e:,.1f} H100e ≈ "
+                f"{t.dense_bf16_pflops:,.0f} dense BF16 PFLOP/s ({t.status.value}; {t.window})"
+            )
+        for term in t.terms:
+            console.print(f"    {term.pathway}: {term.formula}", highlight=False)
+        for ex in t.excluded:
+            console.print(f"    not added: {ex}", highlight=False)
+        if t.assumptions:
+            console.print(
+                "    assumptions (change with --assume KEY=N): "
+                + ", ".join(f"{a.id.split('.', 1)[1]}={a.value}" for a in t.assumptions),
+                highlight=False,
+            )
+        for d in r.deals:
+            amount = f": {d.chips} = {d.tpp:,} TPP ≈ {d.h100e:,.0f} H100e" if d.tpp else ""
+            console.print(
+                f"  Deal (a fact, not a rule) {d.date} {d.kind}{amount} - {d.title} [{d.status.value}]",
+                highlight=False,
+            )
         for w in r.warnings:
             console.print(f"  [yellow]Caution:[/yellow] {w}", highlight=False)
         console.print(
