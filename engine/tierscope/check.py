@@ -577,7 +577,8 @@ class _Checker:
                 line = data.item_lines[i]
                 prov = self._validate(Provision, item, path, (i,), default_line=line)
                 if prov is None:
-                    ok = src.broken = False or True
+                    ok = False
+                    src.broken = True
                     continue
                 other = seen.get(prov.id) or self.provs.get(prov.id)
                 if other is not None:

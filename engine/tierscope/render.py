@@ -222,8 +222,9 @@ def print_explain(
         "\n[bold]Provisions that applied[/bold] (durable-rules matched; default logic resolved)"
     )
     t = Table(pad_edge=False)
-    for col in ("Provision", "Output", "Value", "Outcome", "Status", "Citation"):
-        t.add_column(col)
+    t.add_column("Provision", overflow="fold", min_width=34)
+    for col in ("Output", "Value", "Outcome", "Status", "Citation"):
+        t.add_column(col, overflow="fold")
     for f in r.fired:
         t.add_row(
             f"{f.id}\n[dim]{f.title}[/dim]",
@@ -236,8 +237,9 @@ def print_explain(
     console.print(t)
     console.print("\n[bold]Parameters used[/bold]")
     t2 = Table(pad_edge=False)
-    for col in ("Parameter", "Value", "In force from", "Status", "Source"):
-        t2.add_column(col)
+    t2.add_column("Parameter", overflow="fold", min_width=34)
+    for col in ("Value", "In force from", "Status", "Source"):
+        t2.add_column(col, overflow="fold")
     for p in r.parameters_used:
         value = ", ".join(p.value) if isinstance(p.value, list) else f"{p.value:,} {p.unit}"
         t2.add_row(
