@@ -143,6 +143,23 @@ def main() -> None:
     )
     print(f"  answers that differ from the hand-written function: {mismatches}")
 
+    # compare: every country x every shipped scenario x 3 dates (issue 3 target: < 2 s)
+    from tierscope.compare import compare
+
+    scenarios = project.scenario_ids()
+    codes = list(world.countries)
+    fresh = Project.shipped()
+    for s in scenarios:  # load and compile outside the timing, as a long-running session would
+        fresh.world(s).compiled  # noqa: B018
+    [fresh.world(scenarios[0]).countries[c] for c in codes]
+    t_cmp = timed(lambda: compare(fresh, codes, scenarios, list(DAYS), baseline="framework-2025"))
+    t_cmp2 = timed(lambda: compare(fresh, codes, scenarios, list(DAYS), baseline="framework-2025"))
+    m = len(codes) * len(scenarios) * len(DAYS)
+    print(
+        f"compare: {len(codes)} countries x {len(scenarios)} scenarios x {len(DAYS)} dates = {m} answers: "
+        f"first {t_cmp * 1e3:.0f} ms, again {t_cmp2 * 1e3:.0f} ms"
+    )
+
     exe = [sys.executable, "-m", "tierscope", "query", "IL", "--as-of", "2025-06-01"]
     floor = [sys.executable, "-c", "import pydantic, typer"]
     env_path = str(Path(__file__).resolve().parents[1] / "engine")

@@ -34,6 +34,7 @@ from .models.provision import Provision
 from .models.regime import Regime
 from .vocabulary import COUNTRY_GROUPS, FACTS
 
+_CODE_FACTS = frozenset(n for n, f in FACTS.items() if f.kind == "code")
 TRUE: dict[str, Any] = {"$gte": {"stage": 0}}
 FALSE: dict[str, Any] = {"$lt": {"stage": 0}}
 
@@ -169,13 +170,14 @@ class CompiledRegime:
         at every stage. This is what makes memoising evaluations sound.
         """
         epoch = bisect.bisect_right(self.breakpoints, day)
-        parts = []
-        for k in sorted(facts):
-            v = facts[k]
-            if FACTS[k].kind == "code" and v not in self.country_literals:
-                v = "*"
-            parts.append((k, v))
-        return (epoch, tuple(parts))
+        lits = self.country_literals
+        return (
+            epoch,
+            *(
+                (v if v in lits else "*") if name in _CODE_FACTS else v
+                for name, v in sorted(facts.items())
+            ),
+        )
 
     def stage_of_output(self, output: str) -> int:
         for k, outs in enumerate(self.stages, start=1):

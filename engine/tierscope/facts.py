@@ -33,12 +33,13 @@ def input_facts(
 ) -> Facts:
     """The facts in force on `day`: destination, its groups and dated facts, the
     consignee's headquarters (the destination itself unless given), and the order."""
+    groups = country.groups_on(day)
     hq = hq or country
     facts: Facts = {
         "country": country.code,
-        "groups": country.groups_on(day),
+        "groups": groups,
         "hq_country": hq.code,
-        "hq_groups": hq.groups_on(day),
+        "hq_groups": groups if hq is country else hq.groups_on(day),
         "order": order is not None,
         "order_max_tpp": order.max_tpp if order else 0,
         "order_max_dram_gb_s": order.max_dram_gb_s if order else 0,

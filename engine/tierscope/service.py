@@ -11,13 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .chips import load_chips, order_tpp, parse_order
 from .country_lookup import resolve_country
 from .evaluate import Evaluation, evaluate
 from .loader import RuleBase, load_rulebase
-from .models.chip import ChipSpec
 from .models.common import weakest
 from .models.condition import FactTest, walk
 from .models.parameter import Parameter
@@ -29,6 +27,9 @@ from .precedence import Resolution
 from .quantify import H100_PARAM, parameter_use, pathway_result, to_h100e, total_reachable
 from .scenario import apply_scenario, build_world
 from .world import World
+
+if TYPE_CHECKING:
+    from .models.chip import ChipSpec
 
 DEFAULT_SCENARIO = "framework-2025"
 
@@ -50,6 +51,8 @@ class Project:
 
     @cached_property
     def chips(self) -> dict[str, ChipSpec]:
+        from .chips import load_chips  # imported on demand: `query` rarely needs chips
+
         return load_chips(self.rules_dir)
 
     def scenario_ids(self) -> list[str]:
@@ -96,7 +99,9 @@ class Project:
         assume: Mapping[str, int] | None = None,
     ) -> QueryResult:
         day = day or dt.date.today()
-        return build_result(self.evaluate(country, scenario, day, assume), self.chips)
+        ev = self.evaluate(country, scenario, day, assume)
+        # the chip catalogue is only read when a deal needs pricing (keeps `query` start-up fast)
+        return build_result(ev, self.chips if any(d.chips for d in ev.country.deals) else None)
 
 
 def _value_text(value: object) -> str:
@@ -145,6 +150,8 @@ def deal_results(
             continue
         tpp = None
         if d.chips and chips:
+            from .chips import order_tpp, parse_order
+
             tpp = order_tpp(parse_order(d.chips, chips))
         out.append(
             DealResult(
