@@ -19,8 +19,9 @@ class KeyDate(StrictModel):
     status: Status
 
 
-class Include(StrictModel):
-    """Provisions of another regime that stay in force here, clipped to [from, until)."""
+class RegimeWindow(StrictModel):
+    """A regime in force over [from, until): a regime's `includes`, or a timeline scenario's
+    `regimes` (e.g. current-law). Its provisions are clipped to the window."""
 
     regime: str
     start: dt.date | None = Field(default=None, alias="from")
@@ -36,7 +37,7 @@ class RegimeHeader(StrictModel):
     description: str = Field(min_length=3)
     references: list[Reference] = Field(min_length=1)
     key_dates: list[KeyDate] = Field(default_factory=list)
-    includes: list[Include] = Field(default_factory=list)
+    includes: list[RegimeWindow] = Field(default_factory=list)
 
 
 class Regime(StrictModel):

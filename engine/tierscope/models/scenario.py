@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from .common import Reference, Status, StrictModel
 from .country import DatedFact, GroupChange
 from .parameter import DatedValue
+from .regime import RegimeWindow
 
 FRACTION_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$|^\s*(\d+)\s*$")
 
@@ -70,15 +71,6 @@ class ParameterOverride(StrictModel):
 class CountryOverride(StrictModel):
     facts: dict[str, list[DatedFact]] = Field(default_factory=dict)
     group_changes: list[GroupChange] = Field(default_factory=list)
-
-
-class RegimeWindow(StrictModel):
-    """A regime in force over [from, until) inside a composite scenario."""
-
-    regime: str
-    start: dt.date | None = Field(default=None, alias="from")
-    until: dt.date | None = None
-    note: str | None = None
 
 
 class Scenario(StrictModel):
