@@ -113,3 +113,31 @@ def test_countries_tier_filter(capsys):
 def test_help_documents_exit_codes(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "Exit codes" in out and "tierscope query Israel" in out
+
+
+def test_check_shipped_rules_is_clean(capsys):
+    code, out, _ = run(capsys, "check")
+    assert code == 0 and out.strip().endswith("files") and "0 errors, 0 warnings" in out
+
+
+def test_check_pinpoints_a_planted_fault_in_a_users_folder(capsys, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "rules", tmp_path / "rules")
+    lpp = tmp_path / "rules" / "parameters" / "framework_2025" / "lpp_tpp_per_consignee_year.yaml"
+    lpp.write_text(lpp.read_text().replace("period: calendar year", "period: calendar year\nperiod_typo: x"))
+    code, out, _ = run(capsys, "check", str(tmp_path))
+    assert code == 1
+    assert f"{lpp}:" in out and "error" in out and "period_typo" in out
+
+
+def test_check_unusable_input_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "check", str(tmp_path / "nothing-here"))
+    assert code == 2 and "nothing to check" in err
+
+
+def test_check_json(capsys):
+    code, out, _ = run(capsys, "check", "--format", "json")
+    assert code == 0 and json.loads(out)["exit_code"] == 0

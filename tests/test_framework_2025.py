@@ -19,7 +19,9 @@ SCENARIO = "framework-2025"
 
 def tiers(project, day=FRAMEWORK_DAY):
     world = project.world(SCENARIO)
-    return {code: evaluate(world, world.countries[code], day).value("tier") for code in world.countries}
+    return {
+        code: evaluate(world, world.countries[code], day).value("tier") for code in world.countries
+    }
 
 
 def pathways(result):
@@ -88,10 +90,14 @@ def test_tier2_allocation_is_about_49900_h100e_and_counts(project):
 
 
 def with_arrangement(country: Country, since: dt.date) -> Country:
-    fact = DatedFact.model_validate({
-        "from": since, "value": True, "status": "unverified",
-        "references": [Reference(title="test: hypothetical arrangement")],
-    })
+    fact = DatedFact.model_validate(
+        {
+            "from": since,
+            "value": True,
+            "status": "unverified",
+            "references": [Reference(title="test: hypothetical arrangement")],
+        }
+    )
     return country.model_copy(update={"facts": {"g2g_arrangement": [fact]}})
 
 
@@ -149,12 +155,40 @@ def test_the_framework_is_not_in_force_before_13_january_2025(project):
     assert project.query("Israel", SCENARIO, dt.date(2025, 1, 13)).tier == 2
 
 
-def test_a_destination_in_both_tier1_and_d5_is_a_conflict_naming_both_rules(project):
+def test_a_tier1_destination_that_joined_d5_would_be_tier3(project):
+    # Our reading (OPEN_QUESTIONS.md): D:5 prevails over Supp. No. 5(a).
     world = project.world(SCENARIO)
     fr = world.countries["FR"]
-    bad = fr.model_copy(update={"groups": fr.groups.model_copy(update={"members": ["D:5"]})})
+    d5 = fr.model_copy(update={"groups": fr.groups.model_copy(update={"members": ["D:5"]})})
+    assert evaluate(world, d5, FRAMEWORK_DAY).value("tier") == 3
+
+
+def test_unordered_disagreeing_provisions_are_a_conflict_naming_both(project):
+    # Default logic: without the D:5 exclusion, Tier 1 and Tier 3 would both apply to a
+    # listed destination in D:5 and neither is an exception to the other.
+    from tierscope.models.condition import FactTest
+    from tierscope.models.regime import Regime
+    from tierscope.world import World
+
+    world = project.world(SCENARIO)
+    listed_only = FactTest.model_validate(
+        {"fact": "country", "in_param": "framework_2025.tier1_destinations"}
+    )
+    provisions = tuple(
+        p.model_copy(update={"when": listed_only}) if p.id == "framework_2025.tier1_listed" else p
+        for p in world.regime.provisions
+    )
+    naive = World(
+        "naive",
+        "naive",
+        Regime(header=world.regime.header, provisions=provisions),
+        world.parameters,
+        world.countries,
+    )
+    fr = world.countries["FR"]
+    d5 = fr.model_copy(update={"groups": fr.groups.model_copy(update={"members": ["D:5"]})})
     with pytest.raises(RuleConflictError) as err:
-        evaluate(world, bad, FRAMEWORK_DAY)
+        evaluate(naive, d5, FRAMEWORK_DAY)
     assert "framework_2025.tier1_listed" in str(err.value)
     assert "framework_2025.tier3_d5_macau" in str(err.value)
 
@@ -163,6 +197,7 @@ def test_every_answer_cites_its_rules(project):
     r = project.query("Israel", SCENARIO, FRAMEWORK_DAY)
     assert all(p.citations and all(c.strip() for c in p.citations) for p in r.pathways)
     assert {f.id for f in r.fired if f.outcome == "defines"} >= {
-        "framework_2025.tier2_default", "framework_2025.licence_worldwide",
+        "framework_2025.tier2_default",
+        "framework_2025.licence_worldwide",
     }
     assert "framework_2025.tier1_listed" not in {f.id for f in r.fired}

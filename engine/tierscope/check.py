@@ -50,17 +50,17 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import LoadError, RuleConflictError, TierscopeError
 from .facts import input_facts, output_defaults
-from .loader import NON_REGIME_DIRS, RuleBase, clip, resolve_includes
+from .loader import NON_REGIME_DIRS, RuleBase, clip, load_scenario, resolve_includes
 from .models.chip import ChipSpec, DenseTflops, FigureStatus
 from .models.common import Reference, Window
 from .models.condition import All, Always, AnyOf, FactTest, Not, walk
 from .models.country import Country, DatedFact, Deal, GroupChange, GroupSnapshot
 from .models.parameter import DatedValue, Parameter, Unit
 from .models.provision import ParamRef, Pathway, Provision, ReviewPolicy, Then, Warning_
-from .models.regime import Include, KeyDate, Regime, RegimeHeader
-from .models.scenario import CountryOverride, ParameterOverride, RegimeWindow, Scenario
+from .models.regime import KeyDate, Regime, RegimeHeader, RegimeWindow
+from .models.scenario import CountryOverride, ParameterOverride, Scenario
 from .oracle import holds
-from .precedence import _bases, resolve
+from .precedence import exception_bases, resolve
 from .vocabulary import FACTS, REQUIRED_OUTPUTS
 from .yamlio import LineDict, LineList, line_of, read_yaml
 
@@ -183,7 +183,7 @@ _FAILED = object()  # a file that could not be read (a finding was recorded)
 _MODELS: tuple[type[BaseModel], ...] = (
     Parameter, DatedValue, Reference, Window, Provision, Then, Pathway, ParamRef,
     ReviewPolicy, Warning_, FactTest, All, AnyOf, Not, Always, RegimeHeader, KeyDate,
-    Include, Scenario, ParameterOverride, CountryOverride, RegimeWindow, Country,
+    Scenario, ParameterOverride, CountryOverride, RegimeWindow, Country,
     GroupSnapshot, GroupChange, DatedFact, Deal, ChipSpec, DenseTflops, FigureStatus,
 )  # fmt: skip
 KNOWN_KEYS: frozenset[str] = frozenset(
@@ -211,16 +211,33 @@ def _blankish(text: str | None) -> bool:
     )
 
 
+_CONDITION_TAGS = frozenset({"all", "any", "not", "always", "fact"})
+_CONDITION_HOLDERS = frozenset({"when", "not"})
+
+
+def _clean_loc(loc: Iterable[Any]) -> tuple[Any, ...]:
+    """A pydantic location without model names and condition-union tags: the data's own path."""
+    out: list[Any] = []
+    prev: Any = None
+    for part in loc:
+        is_tag = part in _CONDITION_TAGS and (isinstance(prev, int) or prev in _CONDITION_HOLDERS)
+        if isinstance(part, str) and (part[:1].isupper() or (is_tag and prev != part)):
+            if not part[:1].isupper():
+                prev = ("tag", part)  # the field of the same name may follow
+            continue
+        out.append(part)
+        prev = part
+    return tuple(out)
+
+
 def _field_path(loc: Iterable[Any]) -> str:
-    """Dotted field name from a pydantic location (model/tag names dropped), as the loader."""
-    return ".".join(str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper()))
+    """Dotted field name from a pydantic location, as the loader writes it."""
+    return ".".join(str(p) for p in _clean_loc(loc))
 
 
 def _bare_message(err: LoadError) -> str:
     """A LoadError's text without its `path:line: ` prefix."""
-    where = f"{err.path}:{err.line}: " if err.line else f"{err.path}: "
-    msg = err.message
-    return msg[len(where) :] if msg.startswith(where) else msg
+    return err.detail
 
 
 def _find_line(node: Any, key: str, value: Any) -> int | None:
@@ -307,10 +324,17 @@ def _param_uses(p: Provision) -> list[tuple[str, str]]:
     return uses
 
 
-_ROLE_KEY = {"in_param": "in_param", "ceiling": "param", "times": "times", "share_limits": "share_limits"}
+_ROLE_KEY = {
+    "in_param": "in_param",
+    "ceiling": "param",
+    "times": "times",
+    "share_limits": "share_limits",
+}
 
 
-def _out_of_force(param: Parameter, start: dt.date, until: dt.date | None) -> tuple[dt.date, str] | None:
+def _out_of_force(
+    param: Parameter, start: dt.date, until: dt.date | None
+) -> tuple[dt.date, str] | None:
     """The first day of [start, until) on which `param` has no value, and why."""
     dates = param.dates
     if start < dates[0]:
@@ -324,6 +348,49 @@ def _out_of_force(param: Parameter, start: dt.date, until: dt.date | None) -> tu
         if (until is None or lo < until) and (nxt is None or lo < nxt):
             return lo, f"repealed (value: null) from {d}"
     return None
+
+
+# Schema errors after which the rest of a file can still be checked: the offending key
+# is dropped or the missing citation filled in (the finding has been recorded already).
+_RECOVERABLE = frozenset({"unknown-key", "missing-citation"})
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _recover(model: type[BaseModel], data: Any, errors: list[Mapping[str, Any]]) -> Any:
+    """The model validated from `data` with unknown keys dropped and citations filled in."""
+    fixed = _plain(data)
+    for err in errors:
+        loc = _clean_loc(err["loc"])
+        parent, node = None, fixed
+        key: Any = None
+        for part in loc:
+            if isinstance(node, dict) and part not in node:
+                part = next((k for k in node if repr(k) == part or str(k) == part), part)
+            if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            ):
+                parent, key, node = node, part, node[part]
+            elif isinstance(node, dict) and part == loc[-1]:
+                parent, key, node = node, part, None  # a missing key
+        if parent is None or key != loc[-1]:
+            return None
+        if err["type"] == "extra_forbidden":
+            del parent[key]
+        elif key == "references":
+            parent[key] = [{"title": "(missing reference)"}]
+        else:
+            parent[key] = "(missing citation)"
+    try:
+        return model.model_validate(fixed)
+    except ValidationError:
+        return None
 
 
 @dataclass
@@ -382,6 +449,11 @@ class _Checker:
         self.country_files: set[str] = set()
         self.flagged: set[str] = set()  # provisions with an error (no never-applies on them)
         self.analysable: set[str] = set()  # regimes whose semantic analysis can run
+        self.param_failed: set[str] = set()  # parameter files that exist but did not load
+        self.holds_in: set[str] = set()  # provisions whose condition held somewhere
+        self.considered_in: set[str] = set()  # ... and whose bases applied too
+        self.analysed: set[str] = set()  # provisions of analysed regimes
+        self.sampled: set[str] = set()  # ... whose regime was sampled, not enumerated
 
     # ---------------------------------------------------------------- recording
 
@@ -407,12 +479,12 @@ class _Checker:
         if missing:
             self.unusable = True
             return
-        self._load_parameters()
-        self._load_regimes()
-        self._load_scenarios()
-        self._load_chips()
-        self._load_countries()
-        self._warn_ignored_files()
+        self._guard("reading the parameters", self._load_parameters)
+        self._guard("reading the regimes", self._load_regimes)
+        self._guard("reading the scenarios", self._load_scenarios)
+        self._guard("reading the chips", self._load_chips)
+        self._guard("reading the countries", self._load_countries)
+        self._guard("looking for ignored files", self._warn_ignored_files)
         if self.loaded == 0:
             self.add(self.rules, None, "error", "nothing-loaded", "no file could be loaded")
             self.unusable = True
@@ -458,19 +530,24 @@ class _Checker:
         model: type[BaseModel],
         data: Any,
         path: Path,
-        base_loc: tuple[Any, ...] = (),
+        label: str | None = None,
         default_line: int | None = None,
     ) -> Any:
         """`model` from `data`, or None after recording every validation error as a finding."""
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors(include_url=False):
+            errors = exc.errors(include_url=False)
+            codes = []
+            for err in errors:
                 loc = tuple(err["loc"])
-                line = line_of(data, loc) or default_line
+                line = line_of(data, _clean_loc(loc)) or line_of(data, loc) or default_line
                 code, where, msg = self._classify(err, loc)
-                fld = _field_path(base_loc + where)
-                self.add(path, line, "error", code, f"{fld}: {msg}" if fld else msg)
+                codes.append(code)
+                parts = [x for x in (label, _field_path(where)) if x]
+                self.add(path, line, "error", code, ": ".join([*parts, msg]))
+            if all(c in _RECOVERABLE for c in codes):
+                return _recover(model, data, errors)
             return None
 
     @staticmethod
@@ -488,7 +565,7 @@ class _Checker:
             {"references", "citation"} & set(names)
         ):
             what = "missing" if kind == "missing" else "empty or too short"
-            return "missing-citation", loc, f"citation {what}: every value and rule needs a source"
+            return "missing-citation", loc, f"{what}: every rule and every value needs a source"
         if kind.startswith(("date_", "datetime_")) or (
             kind == "value_error" and {"valid", "from", "until"} & set(names)
         ):
@@ -504,10 +581,11 @@ class _Checker:
         if not root.is_dir():
             return
         for path in sorted(p for p in root.rglob("*.yaml") if p.is_file()):
+            pid = ".".join(path.relative_to(root).with_suffix("").parts)
+            self.param_failed.add(pid)  # until it loads
             data = self._read(path)
             if data is _FAILED:
                 continue
-            pid = ".".join(path.relative_to(root).with_suffix("").parts)
             if isinstance(data, LineDict) and "id" in data:
                 self.add(
                     path, data.key_lines["id"], "error", "unknown-key",
@@ -521,6 +599,7 @@ class _Checker:
                 continue
             self.params[pid] = param.model_copy(update={"id": pid})
             self.param_src[pid] = (path, data)
+            self.param_failed.discard(pid)
             self.loaded += 1
 
     def _load_regimes(self) -> None:
@@ -575,7 +654,9 @@ class _Checker:
             ok = True
             for i, item in enumerate(data):
                 line = data.item_lines[i]
-                prov = self._validate(Provision, item, path, (i,), default_line=line)
+                pid = item.get("id") if isinstance(item, LineDict) else None
+                label = pid if isinstance(pid, str) and pid else f"provision {i + 1}"
+                prov = self._validate(Provision, item, path, label, default_line=line)
                 if prov is None:
                     ok = False
                     src.broken = True
@@ -609,10 +690,22 @@ class _Checker:
             line = _key_line(data, "id")
             if scen.id in self.scenarios:
                 first = self.scenarios[scen.id].path
-                self.add(path, line, "error", "duplicate-id", f"scenario id {scen.id!r} is already used by {first}")
+                self.add(
+                    path,
+                    line,
+                    "error",
+                    "duplicate-id",
+                    f"scenario id {scen.id!r} is already used by {first}",
+                )
                 continue
             if scen.id in self.regime_src:
-                self.add(path, line, "error", "duplicate-id", f"scenario id {scen.id!r} is already a regime's id")
+                self.add(
+                    path,
+                    line,
+                    "error",
+                    "duplicate-id",
+                    f"scenario id {scen.id!r} is already a regime's id",
+                )
                 continue
             self.scenarios[scen.id] = _ScenarioSrc(scen, path, data)
             self.loaded += 1
@@ -621,7 +714,7 @@ class _Checker:
         folder = self.rules / "chips"
         if not folder.is_dir():
             return
-        from .chips import _labels, _norm  # the catalogue's own name normalisation
+        from .chips import chip_labels, normalise_name  # the catalogue's own name normalisation
 
         names: dict[str, tuple[str, Path]] = {}
         for path in sorted(folder.glob("*.yaml")):
@@ -637,8 +730,8 @@ class _Checker:
                     f"chip id {chip.id!r} must equal the file name {path.stem!r}",
                 )  # fmt: skip
                 continue
-            for label in _labels(chip):
-                key = _norm(label)
+            for label in chip_labels(chip):
+                key = normalise_name(label)
                 if key in names and names[key][0] != chip.id:
                     other_id, other_path = names[key]
                     self.add(
@@ -685,7 +778,13 @@ class _Checker:
             if why:
                 self.add(path, None, "warning", "ignored-file", f"not read: {why}")
         for path in sorted(self.countries_dir.glob("*.yml")):
-            self.add(path, None, "warning", "ignored-file", "not read: the loader reads only *.yaml files")
+            self.add(
+                path,
+                None,
+                "warning",
+                "ignored-file",
+                "not read: the loader reads only *.yaml files",
+            )
 
     # ---------------------------------------------------------------- parameters
 
@@ -743,6 +842,9 @@ class _Checker:
             for pid, role in _param_uses(p):
                 line = _find_line(info.raw, _ROLE_KEY[role], pid) or info.line
                 param = self.params.get(pid)
+                if param is None and pid in self.param_failed:
+                    self.flagged.add(p.id)  # its file did not load: reported there
+                    continue
                 if param is None:
                     self.add(
                         info.path, line, "error", "dangling-param",
@@ -764,7 +866,7 @@ class _Checker:
                         f"({self.param_src[pid][0]})",
                     )  # fmt: skip
         # Every query reads the H100 divisor whatever the provisions say.
-        if self.provs and self.params and H100_PARAM not in self.params:
+        if self.provs and H100_PARAM not in self.params and H100_PARAM not in self.param_failed:
             expected = self.rules / "parameters" / (H100_PARAM.replace(".", "/") + ".yaml")
             self.add(
                 expected, None, "error", "dangling-param",
@@ -811,7 +913,7 @@ class _Checker:
         graph: dict[str, list[str]] = {}
         for rid, header in headers.items():
             src = self.regime_src[rid]
-            keep: list[Include] = []
+            keep: list[RegimeWindow] = []
             for k, inc in enumerate(header.includes):
                 line = _key_line(src.header_data, "includes", k)
                 if inc.regime not in self.regime_src:
@@ -856,18 +958,22 @@ class _Checker:
                     self.regime_src[i.regime].broken for i in header.includes
                 ):
                     self.regime_src[rid].broken = changed = True
-        # provisions clipped away entirely by an include window
+        # an include whose window keeps none of the included provisions adds nothing
         for rid, header in headers.items():
+            src = self.regime_src[rid]
             for inc in header.includes:
-                for p in self.regimes.get(inc.regime, Regime(header=header, provisions=())).provisions:
-                    if clip(p, inc.start, inc.until) is None and p.id in self.provs:
-                        info = self.provs[p.id]
-                        self.add(
-                            info.path, info.line, "warning", "never-applies",
-                            f"{p.id} never applies in regime {rid}: its window "
-                            f"[{p.valid.start}, {p.valid.until or 'open'}) is outside the include "
-                            f"window [{inc.start or 'start'}, {inc.until or 'open'})",
-                        )  # fmt: skip
+                included = self.regimes.get(inc.regime)
+                if included is None or not included.provisions:
+                    continue
+                if all(clip(p, inc.start, inc.until) is None for p in included.provisions):
+                    k = next(i for i, x in enumerate(src.header.includes) if x.regime == inc.regime)  # type: ignore[union-attr]
+                    self.add(
+                        src.header_path, _key_line(src.header_data, "includes", k), "warning",
+                        "never-applies",
+                        f"regime {rid} includes {inc.regime} over [{inc.start or 'start'}, "
+                        f"{inc.until or 'open'}), when none of its provisions is in force: "
+                        "the include adds nothing",
+                    )  # fmt: skip
 
     def _include_cycles(
         self,
@@ -912,7 +1018,9 @@ class _Checker:
             homes = [r for r in self.regimes.values() if any(q.id == p.id for q in r.provisions)]
             base = self.provs.get(p.exception_to)
             if base is None:
-                close = difflib.get_close_matches(p.exception_to, sorted(self.provs), n=1, cutoff=0.6)
+                close = difflib.get_close_matches(
+                    p.exception_to, sorted(self.provs), n=1, cutoff=0.6
+                )
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 self.add(
                     info.path, line, "error", "dangling-rule",
@@ -979,7 +1087,13 @@ class _Checker:
             for k, w in enumerate(scen.regimes or []):
                 line = _key_line(data, "regimes", k)
                 if w.regime not in self.regime_src:
-                    self.add(path, line, "error", "dangling-rule", f"scenario {sid}: unknown regime {w.regime!r}")
+                    self.add(
+                        path,
+                        line,
+                        "error",
+                        "dangling-rule",
+                        f"scenario {sid}: unknown regime {w.regime!r}",
+                    )
                     bad = True
                 if w.start and w.until and w.until <= w.start:
                     self.add(
@@ -990,6 +1104,9 @@ class _Checker:
             for pid, ov in scen.parameters.items():
                 line = _key_line(data, "parameters", pid)
                 param = self.params.get(pid)
+                if param is None and pid in self.param_failed:
+                    bad = True  # its file did not load: reported there
+                    continue
                 if param is None:
                     self.add(
                         path, line, "error", "dangling-param",
@@ -1008,16 +1125,40 @@ class _Checker:
                         bad = True
                     for code in dv.value if isinstance(dv.value, list) else []:
                         if code not in self.country_files:
-                            self.add(path, line, "error", "unknown-country", f"scenario {sid}: {pid} lists {code!r}, which has no country file")
+                            self.add(
+                                path,
+                                line,
+                                "error",
+                                "unknown-country",
+                                f"scenario {sid}: {pid} lists {code!r}, which has no country file",
+                            )
                             bad = True
                     for ref in dv.references:
                         if _blankish(ref.title):
-                            self.add(path, line, "error", "missing-citation", f"scenario {sid}: {pid} on {d}: reference {ref.title!r} is not a citation")
+                            self.add(
+                                path,
+                                line,
+                                "error",
+                                "missing-citation",
+                                f"scenario {sid}: {pid} on {d}: reference {ref.title!r} is not a citation",
+                            )
                 if ov.scale is not None and is_list:
-                    self.add(path, line, "error", "param-kind", f"scenario {sid}: cannot scale the country list {pid}")
+                    self.add(
+                        path,
+                        line,
+                        "error",
+                        "param-kind",
+                        f"scenario {sid}: cannot scale the country list {pid}",
+                    )
                     bad = True
                 if (ov.add is not None or ov.remove is not None) and not is_list:
-                    self.add(path, line, "error", "param-kind", f"scenario {sid}: add/remove only apply to country lists, not {pid}")
+                    self.add(
+                        path,
+                        line,
+                        "error",
+                        "param-kind",
+                        f"scenario {sid}: add/remove only apply to country lists, not {pid}",
+                    )
                     bad = True
                 for key in ("add", "remove"):
                     for code in getattr(ov, key) or []:
@@ -1036,7 +1177,13 @@ class _Checker:
                     bad = True
             for k, ref in enumerate(scen.references):
                 if _blankish(ref.title):
-                    self.add(path, _key_line(data, "references", k), "error", "missing-citation", f"scenario {sid}: reference {ref.title!r} is not a citation")
+                    self.add(
+                        path,
+                        _key_line(data, "references", k),
+                        "error",
+                        "missing-citation",
+                        f"scenario {sid}: reference {ref.title!r} is not a citation",
+                    )
             if bad:
                 self.broken_scenarios.add(sid)
         # base cycles
@@ -1065,7 +1212,9 @@ class _Checker:
             for sid, src in self.scenarios.items():
                 if sid in self.broken_scenarios:
                     continue
-                deps = [src.scen.base] if src.scen.base else [w.regime for w in src.scen.regimes or []]
+                deps = (
+                    [src.scen.base] if src.scen.base else [w.regime for w in src.scen.regimes or []]
+                )
                 if any(d in self.broken_scenarios for d in deps):
                     self.broken_scenarios.add(sid)
                     changed = True
@@ -1154,10 +1303,6 @@ class _Checker:
             return None
 
     def _analyse_regimes(self) -> None:
-        self.holds_in: set[str] = set()
-        self.considered_in: set[str] = set()
-        self.analysed: set[str] = set()  # provision ids analysed exhaustively
-        self.sampled: set[str] = set()
         reported: set[frozenset[str]] = set()
         # regimes without includes first, so a shared pair is reported where it is defined
         order = sorted(self.regimes, key=lambda r: (len(self.regimes[r].header.includes), r))
@@ -1169,10 +1314,16 @@ class _Checker:
                 continue
             self.analysable.add(rid)
             _RegimeSpace(self, regime, stages, reported).run()
+        tainted = self._tainted_outputs()
         for pid, info in self.provs.items():
             if pid in self.flagged or pid not in self.analysed or pid in self.sampled:
                 continue
             p = info.prov
+            if _facts_read(p.when) & tainted or any(
+                b in self.flagged
+                for b in exception_bases(p, {i: v.prov for i, v in self.provs.items()})
+            ):
+                continue  # it depends on a provision with an error: fix that one first
             if pid not in self.holds_in:
                 self.add(
                     info.path, info.line, "warning", "never-applies",
@@ -1187,12 +1338,26 @@ class _Checker:
                     "does not apply (an exception is only considered where its base applies)",
                 )  # fmt: skip
 
+    def _tainted_outputs(self) -> set[str]:
+        """Outputs that depend on a provision with an error (no never-applies cascades)."""
+        tainted = {self.provs[p].prov.then.output for p in self.flagged if p in self.provs}
+        changed = True
+        while changed:
+            changed = False
+            for info in self.provs.values():
+                out = info.prov.then.output
+                if out not in tainted and _facts_read(info.prov.when) & tainted:
+                    tainted.add(out)
+                    changed = True
+        return tainted
+
     # ---------------------------------------------------------------- tier assignments (6)
 
     def _check_assignments(self) -> None:
         from .scenario import build_world
 
         seen: set[tuple[str, str, str, str]] = set()
+        gaps_seen: set[tuple[str, str, tuple[dt.date, str]]] = set()
         for rid in sorted(self.analysable):
             src = self.regime_src[rid]
             regime = self.regimes[rid]
@@ -1214,12 +1379,20 @@ class _Checker:
             line = _key_line(ssrc.data, "id")
             regimes_used = self._scenario_regimes(sid)
             if any(r not in self.analysable for r in regimes_used):
-                self.notes.append(f"scenario {sid}: tier checks skipped (its regimes did not load cleanly)")
+                self.notes.append(
+                    f"scenario {sid}: tier checks skipped (its regimes did not load cleanly)"
+                )
                 continue
             try:
                 world = build_world(rb, sid)
             except TierscopeError as exc:
                 self.add(ssrc.path, line, "error", "bad-scenario", f"scenario {sid}: {exc.message}")
+                continue
+            except (ValidationError, ValueError, KeyError) as exc:
+                self.add(
+                    ssrc.path, line, "error", "bad-scenario",
+                    f"scenario {sid} cannot be applied: {type(exc).__name__}: {exc}",
+                )  # fmt: skip
                 continue
             # parameters the scenario repeals or moves
             for p in world.regime.provisions:
@@ -1228,7 +1401,13 @@ class _Checker:
                     if param is None or param is self.params.get(pid):
                         continue
                     gap = _out_of_force(param, p.valid.start, p.valid.until)
-                    if gap is not None:
+                    base = self.params.get(pid)
+                    if base is not None and gap == _out_of_force(
+                        base, p.valid.start, p.valid.until
+                    ):
+                        continue  # reported for the provision itself
+                    if gap is not None and (p.id, pid, gap) not in gaps_seen:
+                        gaps_seen.add((p.id, pid, gap))
                         self.add(
                             ssrc.path, _key_line(ssrc.data, "parameters", pid) or line, "error",
                             "param-not-in-force",
@@ -1287,7 +1466,9 @@ class _Checker:
                     elif node.op == "in":
                         literals.update(node.operand)
             for pid, _ in _param_uses(p):
-                param = params[pid]
+                param = params.get(pid)
+                if param is None:
+                    continue
                 days.update(param.dates)
                 for dv in param.values.values():
                     if isinstance(dv.value, list):
@@ -1310,7 +1491,9 @@ class _Checker:
                     for k, v in sorted(inputs.items())
                 )
                 if key not in memo:
-                    memo[key] = self._evaluate(inputs, in_force, stages, by_id, params, day, defined)
+                    memo[key] = self._evaluate(
+                        inputs, in_force, stages, by_id, params, day, defined
+                    )
                 for kind, out, detail in memo[key]:
                     issues[(kind, out, detail)].append((code, day))
         for (kind, out, detail), hits in issues.items():
@@ -1327,7 +1510,9 @@ class _Checker:
             if len(codes) > 1:
                 shown = ", ".join(codes[1:11]) + (", ..." if len(codes) > 11 else "")
                 more = f" (and {len(codes) - 1} more: {shown})"
-            code = ("tier-" if out == "tier" else "output-") + ("gap" if kind == "gap" else "overlap")
+            code = ("tier-" if out == "tier" else "output-") + (
+                "gap" if kind == "gap" else "overlap"
+            )
             if kind == "gap":
                 msg = f"{world}: no provision defines {out} for {head} on {new[head]}{more}: the rules leave a gap"
             else:
@@ -1350,7 +1535,9 @@ class _Checker:
         for outs in stages:
             for out in outs:
                 app = [
-                    p for p in in_force if p.then.output == out and holds(p.when, facts, params, day)
+                    p
+                    for p in in_force
+                    if p.then.output == out and holds(p.when, facts, params, day)
                 ]
                 try:
                     res = resolve(out, app, by_id)
@@ -1388,9 +1575,11 @@ class _RegimeSpace:
         self.params = checker.params
         self.provs = list(regime.provisions)
         self.by_id = {p.id: p for p in self.provs}
-        self.bases = {p.id: _bases(p, self.by_id) for p in self.provs}
+        self.bases = {p.id: exception_bases(p, self.by_id) for p in self.provs}
         self.reads = {id(p): tuple(sorted(_facts_read(p.when))) for p in self.provs}
-        self.witness: dict[frozenset[str], tuple[Provision, Provision, dict[str, Any], dt.date]] = {}
+        self.witness: dict[
+            frozenset[str], tuple[Provision, Provision, dict[str, Any], dt.date]
+        ] = {}
 
     # -- domains
 
@@ -1482,7 +1671,9 @@ class _RegimeSpace:
     @staticmethod
     def _consistent(point: Mapping[str, Any]) -> bool:
         """The engine's own constraint: without an order, its figures are 0 (facts.input_facts)."""
-        return point["order"] or (point["order_max_tpp"] == 0 and point["order_max_dram_gb_s"] == 0)
+        return bool(point.get("order", True)) or (
+            point.get("order_max_tpp", 0) == 0 and point.get("order_max_dram_gb_s", 0) == 0
+        )
 
     def run(self) -> None:
         doms = self.domains()
@@ -1516,7 +1707,7 @@ class _RegimeSpace:
             else:
                 points = itertools.product(*(doms[n] for n in names))
             for values in points:
-                point = dict(zip(names, values))
+                point = dict(zip(names, values, strict=True))
                 if self._consistent(point):
                     self._derive(point, by_out, cache, day)
         self._report()
@@ -1544,22 +1735,38 @@ class _RegimeSpace:
                 if not app:
                     continue
                 self.c.holds_in.update(p.id for p in app)
-                ids = {p.id for p in app}
-                considered = [p for p in app if all(b in ids for b in self.bases[p.id])]
-                self.c.considered_in.update(p.id for p in considered)
-                beaten = {b for p in considered for b in self.bases[p.id]}
-                winners = [p for p in considered if p.id not in beaten]
-                for i, p in enumerate(winners):
-                    for q in winners[i + 1 :]:
-                        if p.then.value != q.then.value:
-                            conflict = True
-                            key = frozenset((p.id, q.id))
-                            if key not in self.witness and key not in self.reported:
-                                self.witness[key] = (p, q, dict(facts), day)
-                if winners and out in FACTS:
-                    facts[out] = _fact_value(winners[0].then.value)
+                try:
+                    res = resolve(out, app, self.by_id)
+                except RuleConflictError:
+                    conflict = True
+                    self._record_conflicts(app, facts, day)
+                    continue
+                if res is None:  # only exceptions whose base does not apply
+                    continue
+                self.c.considered_in.update(p.id for p in (*res.winners, *res.overridden))
+                if out in FACTS:
+                    facts[out] = _fact_value(res.value)
             if conflict:
                 return  # the engine stops at a conflict: later stages never see these facts
+
+    def _record_conflicts(
+        self, app: list[Provision], facts: Mapping[str, Any], day: dt.date
+    ) -> None:
+        """Every pair of disagreeing winners (precedence.resolve names only the first)."""
+        ids = {p.id for p in app}
+        considered = [p for p in app if all(b in ids for b in self.bases[p.id])]
+        self.c.considered_in.update(p.id for p in considered)
+        beaten = {b for p in considered for b in self.bases[p.id]}
+        winners = [p for p in considered if p.id not in beaten]
+        for i, p in enumerate(winners):
+            for q in winners[i + 1 :]:
+                key = frozenset((p.id, q.id))
+                if (
+                    p.then.value != q.then.value
+                    and key not in self.witness
+                    and key not in self.reported
+                ):
+                    self.witness[key] = (p, q, dict(facts), day)
 
     # -- reporting
 
@@ -1608,3 +1815,26 @@ class _RegimeSpace:
                 f"{', ' + iq.where if iq else ''}) both apply in regime {self.regime.id}, disagree, "
                 f"and neither is an exception to the other: both apply when {when} on {day}",
             )
+
+
+def scenario_findings(report: Report, scenario_file: Path) -> Report:
+    """`report` plus the problems of one user scenario file applied to the checked rules."""
+    from .scenario import build_world
+    from .service import Project
+
+    findings = list(report.findings)
+    path = str(scenario_file)
+    try:
+        load_scenario(Path(scenario_file))
+        build_world(Project.shipped().rulebase, path)
+    except LoadError as err:
+        findings.append(Finding(err.path, err.line, "error", "invalid", err.detail))
+    except TierscopeError as err:
+        findings.append(Finding(path, None, "error", "bad-scenario", err.message))
+    return Report(
+        findings=findings,
+        files=report.files + 1,
+        unusable=report.unusable,
+        notes=report.notes,
+        seconds=report.seconds,
+    )

@@ -66,8 +66,8 @@ def load_chips(rules_dir: Path) -> dict[str, ChipSpec]:
                 line=line,
                 field="id",
             )
-        for label in _labels(chip):
-            key = _norm(label)
+        for label in chip_labels(chip):
+            key = normalise_name(label)
             if key in names and names[key][0] != chip.id:
                 other_id, other_path = names[key]
                 raise LoadError(
@@ -86,22 +86,23 @@ def load_chips(rules_dir: Path) -> dict[str, ChipSpec]:
 # --------------------------------------------------------------------------- lookup
 
 
-def _norm(text: str) -> str:
+def normalise_name(text: str) -> str:
     """Case-, space-, hyphen- and underscore-insensitive key: 'H100 SXM' == 'h100_sxm'."""
     return re.sub(r"[\s_\-/]+", "", text.strip().casefold())
 
 
-def _labels(chip: ChipSpec) -> list[str]:
+def chip_labels(chip: ChipSpec) -> list[str]:
+    """Every name a chip answers to; aliases first, as users write them."""
     return [*chip.aliases, chip.name, chip.id]  # display preference: aliases first
 
 
 def find_chip(query: str, chips: Mapping[str, ChipSpec]) -> ChipSpec:
     """The chip whose id, name or alias matches `query` (any case); else UnknownChipError."""
-    key = _norm(query)
+    key = normalise_name(query)
     index: dict[str, tuple[ChipSpec, str]] = {}
     for chip in chips.values():
-        for label in _labels(chip):
-            index.setdefault(_norm(label), (chip, label))
+        for label in chip_labels(chip):
+            index.setdefault(normalise_name(label), (chip, label))
     if key in index:
         return index[key][0]
     suggestions: list[str] = []

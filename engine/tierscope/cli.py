@@ -384,6 +384,75 @@ def acquire(
         print_acquire(out, result)
 
 
+@app.command()
+def check(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help=(
+                "Folders to check: a project folder holding rules/ and countries/, a rules "
+                "folder (checked with the shipped countries), or a countries folder (checked "
+                "with the shipped rules), or a scenario file. Default: the shipped files."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table/md (text, default) or json.")
+    ] = OutputFormat.table,
+) -> None:
+    """Check rule, parameter, scenario and country files for consistency.
+
+    Finds unknown or duplicate keys, bad dates, missing citations, dangling references,
+    exception cycles, provisions that conflict (with a witness: the facts under which both
+    apply), provisions that can never apply, and tier gaps or overlaps. One line per finding
+    as file:line: level: message, then a summary. Exit 0 clean, 1 findings, 2 unusable input.
+
+    Examples: tierscope check; tierscope check ./my-rules; tierscope check ./my-scenario.yaml
+    """
+    from pathlib import Path
+
+    from .check import Report, run_check, scenario_findings
+
+    shipped_rules, shipped_countries = Project.shipped().rules_dir, Project.shipped().countries_dir
+    targets: list[tuple[Path, Path, Path | None]] = []
+    for raw in paths or []:
+        p = Path(raw).expanduser()
+        if p.is_file():
+            targets.append((shipped_rules, shipped_countries, p))
+        elif (p / "rules").is_dir():
+            countries_dir = p / "countries" if (p / "countries").is_dir() else shipped_countries
+            targets.append((p / "rules", countries_dir, None))
+        elif p.is_dir() and p.name == "countries":
+            targets.append((shipped_rules, p, None))
+        elif p.is_dir():
+            targets.append((p, shipped_countries, None))
+        else:
+            raise TierscopeError(f"nothing to check at {raw}: not a file or folder")
+    if not targets:
+        targets.append((shipped_rules, shipped_countries, None))
+    reports: list[Report] = []
+    for rules_dir, countries_dir, scenario_file in targets:
+        report = run_check(rules_dir, countries_dir)
+        if scenario_file is not None:
+            report = scenario_findings(report, scenario_file)
+        reports.append(report)
+    code = max(r.exit_code for r in reports)
+    if format is OutputFormat.json:
+        import json
+
+        print(
+            json.dumps(
+                [r.to_dict() for r in reports] if len(reports) > 1 else reports[0].to_dict(),
+                indent=2,
+            )
+        )
+    else:
+        for r in reports:
+            print(r.to_text())
+    raise typer.Exit(code)
+
+
 def _check_assumptions(project: Project, assumptions: dict[str, int]) -> None:
     known = sorted(
         p.split(".", 1)[1] for p in project.rulebase.parameters if p.startswith("assumptions.")

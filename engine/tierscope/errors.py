@@ -42,6 +42,7 @@ class LoadError(TierscopeError):
         self.field = field
         where = f"{self.path}:{line}" if line else self.path
         what = f"{field}: {message}" if field else message
+        self.detail = what  # the message without its `file:line: ` prefix
         super().__init__(f"{where}: {what}")
 
 

@@ -210,6 +210,14 @@ def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
         if folder.name in NON_REGIME_DIRS or folder.name.startswith((".", "_")):
             continue
         regime, origins = load_regime(folder)
+        for pid, origin in origins.items():
+            if pid in rb.origins:
+                raise LoadError(
+                    origin.path,
+                    f"provision id {pid!r} is already used at {rb.origins[pid]}",
+                    line=origin.line,
+                    field="id",
+                )
         rb.regimes[regime.id] = regime
         rb.origins.update(origins)
     rb.regimes = resolve_includes(rb.regimes, rules_dir)

@@ -24,7 +24,8 @@ class Resolution:
     ignored: tuple[Provision, ...]  # exceptions whose base did not apply
 
 
-def _bases(p: Provision, all_provisions: Mapping[str, Provision]) -> list[str]:
+def exception_bases(p: Provision, all_provisions: Mapping[str, Provision]) -> list[str]:
+    """The provisions `p` is an exception to, nearest first (a cycle stops the walk)."""
     chain, seen = [], {p.id}
     cur = p.exception_to
     while cur is not None and cur not in seen:
@@ -40,9 +41,11 @@ def resolve(
 ) -> Resolution | None:
     """Resolve one output from the provisions that apply; None if nothing applies."""
     ids = {p.id for p in applicable}
-    considered = [p for p in applicable if all(b in ids for b in _bases(p, all_provisions))]
+    considered = [
+        p for p in applicable if all(b in ids for b in exception_bases(p, all_provisions))
+    ]
     ignored = tuple(p for p in applicable if p not in considered)
-    beaten = {b for p in considered for b in _bases(p, all_provisions)}
+    beaten = {b for p in considered for b in exception_bases(p, all_provisions)}
     winners = [p for p in considered if p.id not in beaten]
     overridden = tuple(p for p in considered if p.id in beaten)
     if not winners:
