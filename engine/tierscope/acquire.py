@@ -84,7 +84,7 @@ def acquire(
 ) -> AcquireResult:
     world = project.world(scenario, assume)
     code = project.country_code(country)
-    hq_code = project.country_code(consignee_hq) if consignee_hq else code
+    hq_code = project.country_code(consignee_hq) if consignee_hq is not None else code
     chips = project.chips
     lines = parse_order(chips_text, chips)
     classes = [classify(chip, world.parameters, day) for _, chip in lines]

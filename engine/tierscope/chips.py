@@ -355,7 +355,7 @@ EXAMPLE_ORDER = "1000 x B200, 200 x H100"
 # leading count ("1,000 x B200") is a thousands separator. Chip names contain no separators.
 _ITEM = re.compile(r"(?P<body>(?:\s*\d{1,3}(?:,\d{3})+(?!\d))?[^,;+\n]*)(?P<sep>[,;+\n]|$)")
 _LINE = re.compile(
-    r"^(?P<count>\d{1,3}(?:,\d{3})+|\d[\d_]*)\s*(?:[x×*]\s*)?(?P<chip>\S.*?)$", re.IGNORECASE
+    r"^(?P<count>\d{1,3}(?:,\d{3})+|\d[\d_]*)(?:\s*[x×*]\s*|\s+)(?P<chip>\S.*?)$", re.IGNORECASE
 )
 
 

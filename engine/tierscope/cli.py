@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
-from .errors import EXIT_CODES_HELP, EXIT_INTERNAL, TierscopeError
+from .errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, TierscopeError
 from .render import (
     OutputFormat,
     print_explain,
@@ -45,7 +46,6 @@ app = typer.Typer(
 
 # Piped or redirected tables get a readable width instead of rich's 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True)
 
 CountryArg = Annotated[
     list[str],
@@ -418,6 +418,10 @@ def check(
     targets: list[tuple[Path, Path, Path | None]] = []
     for raw in paths or []:
         p = Path(raw).expanduser()
+        try:
+            p.is_file()
+        except OSError as exc:
+            raise TierscopeError(f"cannot read {raw[:80]!r}: {exc.strerror}") from None
         if p.is_file():
             targets.append((shipped_rules, shipped_countries, p))
         elif (p / "rules").is_dir():
@@ -499,23 +503,42 @@ def _print_rows(rows: list[dict], format: OutputFormat, title: str) -> None:
         out.print(f"{len(rows)} countries")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    err.print(f"tierscope: error: {message}", markup=False, highlight=False)
+    """One line on stderr, whatever the message holds (newlines, control characters)."""
+    line = _CONTROL.sub(
+        lambda m: "\\n" if m.group() == "\n" else f"\\x{ord(m.group()):02x}", message
+    )
+    sys.stderr.write(f"tierscope: error: {line}\n")
+    sys.stderr.flush()
     raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors -> one line + exit code; bugs -> exit 70."""
     try:
-        app(args=argv, prog_name="tierscope")
+        rv = app(args=argv, prog_name="tierscope", standalone_mode=False)
+    except typer.Abort:
+        _fail("aborted", EXIT_USAGE)
     except TierscopeError as exc:
         _fail(exc.message, exc.exit_code)
     except (SystemExit, KeyboardInterrupt):
         raise
-    except Exception as exc:  # a bug: say so plainly, keep the traceback for debugging
+    except Exception as exc:
+        # click's usage errors (typer may vendor click, so match by shape, not by class)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                app(args=["--help"], prog_name="tierscope")  # prints help and exits 0
+            ctx = getattr(exc, "ctx", None)
+            command = f"{ctx.command_path} --help" if ctx is not None else "tierscope --help"
+            _fail(f"{exc.format_message()} (see {command})", EXIT_USAGE)
+        # a bug: say so plainly, keep the traceback for debugging
         if os.environ.get("TIERSCOPE_DEBUG"):
             raise
         _fail(
             f"internal error ({type(exc).__name__}: {exc}); rerun with TIERSCOPE_DEBUG=1 and report it",
             EXIT_INTERNAL,
         )
+    raise SystemExit(rv if isinstance(rv, int) else 0)

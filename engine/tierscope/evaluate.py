@@ -59,6 +59,7 @@ def evaluate(
     order: OrderFacts | None = None,
 ) -> Evaluation:
     """Evaluate one (world, country, day). `memo=False` forces a durable-rules run."""
+    _require_in_force(world, day)
     compiled = world.compiled
     inputs = input_facts(country, day, hq=hq, order=order)
     key = (compiled.ruleset_key, compiled.signature(inputs, day))
@@ -104,6 +105,21 @@ def _derive(
     return _Derived(outputs, resolutions, tuple(applicable))
 
 
+def _require_in_force(world: World, day: dt.date) -> None:
+    """A world with no provision in force on `day` has no answer: say so plainly."""
+    if any(p.valid.contains(day) for p in world.regime.provisions):
+        return
+    starts = sorted(p.valid.start for p in world.regime.provisions)
+    hint = (
+        f"its provisions apply from {starts[0]}"
+        if starts and day < starts[0]
+        else "no provision is in force then"
+    )
+    raise RuleConflictError(
+        f"{world.scenario_id} is not in force on {day}: {hint}; use another --as-of or scenario"
+    )
+
+
 def _require_outputs(world: World, derived: _Derived, country: Country, day: dt.date) -> None:
     """Nothing applicable for a required output is an error, not a silent default.
 
@@ -111,16 +127,6 @@ def _require_outputs(world: World, derived: _Derived, country: Country, day: dt.
     (a composite scenario such as current-law has tiers only in 2025's window).
     """
     in_force = [p for p in world.regime.provisions if p.valid.contains(day)]
-    if not in_force:
-        starts = sorted(p.valid.start for p in world.regime.provisions)
-        hint = (
-            f"its provisions apply from {starts[0]}"
-            if starts and day < starts[0]
-            else "no provision is in force then"
-        )
-        raise RuleConflictError(
-            f"{world.scenario_id} is not in force on {day}: {hint}; use another --as-of or scenario"
-        )
     defined = {p.then.output for p in in_force}
     missing = [o for o in REQUIRED_OUTPUTS if o in defined and o not in derived.resolutions]
     if missing:

@@ -87,7 +87,10 @@ class RuleBase:
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper()))
+    # drop the model names pydantic puts in union locations ("FactTest"), keep codes ("IL")
+    return ".".join(
+        str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper() and not p.isupper())
+    )
 
 
 def validate(

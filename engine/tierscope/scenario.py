@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .errors import TierscopeError, UnknownScenarioError
 from .loader import RuleBase, clip, load_scenario
 from .models.common import Status, weakest
@@ -52,7 +54,13 @@ def is_path(spec: str) -> bool:
 def resolve_scenario(rb: RuleBase, name: str) -> Scenario:
     if is_path(name):
         path = Path(name).expanduser()
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError as exc:  # e.g. a file name longer than the system allows
+            raise UnknownScenarioError(
+                f"cannot read scenario file {name[:80]!r}: {exc.strerror}"
+            ) from None
+        if not found:
             raise UnknownScenarioError(f"scenario file not found: {name}")
         return load_scenario(path)
     if name in rb.scenarios:
@@ -178,6 +186,11 @@ def check_overrides(rb: RuleBase, world: World, scen: Scenario) -> list[str]:
             for code in [*(ov.add or []), *(ov.remove or [])]:
                 if code not in world.countries:
                     problems.append(f"parameters.{pid}: unknown country code {code!r}")
+        for d, dv in (ov.values or {}).items():
+            if is_list and isinstance(dv.value, list):
+                for code in dv.value:
+                    if code not in world.countries:
+                        problems.append(f"parameters.{pid}.{d}: unknown country code {code!r}")
     for code in scen.countries:
         if code not in world.countries:
             problems.append(f"countries.{code}: unknown country code")
@@ -185,9 +198,22 @@ def check_overrides(rb: RuleBase, world: World, scen: Scenario) -> list[str]:
 
 
 def apply_scenario(rb: RuleBase, world: World, scen: Scenario) -> World:
+    """A new World: `world` with `scen`'s overrides (validated first; `world` is untouched)."""
     problems = check_overrides(rb, world, scen)
     if problems:
         raise ScenarioError(f"scenario {scen.id} cannot be applied: " + "; ".join(problems))
+    try:
+        return _apply(world, scen)
+    except ValidationError as exc:
+        # e.g. a scale that takes a value past 2**62, or a group change before the snapshot
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ScenarioError(
+            f"scenario {scen.id} cannot be applied: {where + ': ' if where else ''}{err['msg']}"
+        ) from None
+
+
+def _apply(world: World, scen: Scenario) -> World:
     params = dict(world.parameters)
     for pid, ov in scen.parameters.items():
         params[pid] = override_parameter(params[pid], ov)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .country_lookup import resolve_country
+from .errors import RuleConflictError
 from .evaluate import Evaluation, evaluate
 from .loader import RuleBase, load_rulebase
 from .models.common import weakest
@@ -199,6 +200,8 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
     if hit is not None and hit[0] is ev.resolutions:
         return hit[1]
     h100 = parameter_use(world.parameters, H100_PARAM, day)
+    if not isinstance(h100.value, int) or h100.value <= 0:
+        raise RuleConflictError(f"{H100_PARAM} must be a positive TPP on {day}, not {h100.value!r}")
     pathways = [
         pathway_result(res.winners[0], world.parameters, day, h100)
         for out, res in sorted(ev.resolutions.items())

@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 from enum import Enum
 
-from pydantic import Field, StrictInt, field_validator
+from pydantic import Field, StrictInt, field_validator, model_validator
 
 from .common import Reference, Status, StrictModel
 
@@ -59,6 +59,24 @@ class Parameter(StrictModel):
     @classmethod
     def _sorted(cls, v: dict[dt.date, DatedValue]) -> dict[dt.date, DatedValue]:
         return dict(sorted(v.items()))
+
+    @model_validator(mode="after")
+    def _kind_fits_unit(self) -> Parameter:
+        for day, dv in self.values.items():
+            if dv.value is None:
+                continue
+            if self.unit is Unit.countries:
+                if not isinstance(dv.value, list):
+                    raise ValueError(
+                        f"values.{day}: a '{self.unit.value}' parameter needs a list of codes"
+                    )
+            elif not isinstance(dv.value, int):
+                raise ValueError(f"values.{day}: a '{self.unit.value}' parameter needs an integer")
+            elif dv.value < 0:
+                raise ValueError(
+                    f"values.{day}: {dv.value} is negative; a {self.unit.value} value cannot be"
+                )
+        return self
 
     @property
     def dates(self) -> list[dt.date]:

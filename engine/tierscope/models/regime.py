@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .common import Reference, Status, StrictModel
 from .provision import Provision
@@ -27,6 +27,12 @@ class RegimeWindow(StrictModel):
     start: dt.date | None = Field(default=None, alias="from")
     until: dt.date | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RegimeWindow:
+        if self.start is not None and self.until is not None and self.until <= self.start:
+            raise ValueError(f"'until' ({self.until}) must be after 'from' ({self.start})")
+        return self
 
 
 class RegimeHeader(StrictModel):

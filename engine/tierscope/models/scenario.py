@@ -39,7 +39,8 @@ class ParameterOverride(StrictModel):
     def _fraction(cls, v: str | None) -> str | None:
         if v is not None:
             m = FRACTION_RE.match(str(v))
-            if not m or Fraction(str(v).replace(" ", "")) <= 0:
+            ok = bool(m) and not (m.group(2) is not None and int(m.group(2)) == 0)
+            if not ok or Fraction(str(v).replace(" ", "")) <= 0:
                 raise ValueError("scale must be a positive fraction such as 1/2 or 2")
         return v
 
@@ -78,7 +79,7 @@ class Scenario(StrictModel):
     title: str = Field(min_length=3)
     description: str = Field(min_length=3)
     base: str | None = None
-    regimes: list[RegimeWindow] | None = None
+    regimes: list[RegimeWindow] | None = Field(default=None, min_length=1)
     parameters: dict[str, ParameterOverride] = Field(default_factory=dict)
     countries: dict[str, CountryOverride] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
