@@ -22,7 +22,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 import tierscope
-from tierscope.compile import compile_condition, compile_regime, group_attr, message
+from tierscope.compile import compile_condition, compile_regime, group_attr, memberships_on, message
 from tierscope.durable_adapter import DurableAdapter, default_adapter
 from tierscope.errors import EngineError
 from tierscope.facts import input_facts, output_defaults
@@ -120,8 +120,10 @@ def test_exception_in_action_reaches_caller(adapter: DurableAdapter) -> None:
 def test_exception_recorded_in_session_state_is_raised(adapter: DurableAdapter) -> None:
     """Guard: `check_state` turns an `exception` entry of the session state into an error."""
     name = adapter.register("t_adapter_state_error", {"r": {"all": [{"m": {"x": 1}}]}})
-    with pytest.raises(EngineError, match="session error: recorded by durable"), \
-            adapter.session(name) as s:
+    with (
+        pytest.raises(EngineError, match="session error: recorded by durable"),
+        adapter.session(name) as s,
+    ):
         s.assert_fact({"stage": 1, "x": 1})
         s.check_state()  # clean state: no error
         # This is where durable-rules itself writes a swallowed action error.
@@ -238,6 +240,7 @@ def test_or_with_several_true_branches_reports_the_rule_once(adapter: DurableAda
 
 # --- the compiler's JSON matches durable's Python DSL ------------------------------------
 
+
 def _dsl_conditions() -> list[dict[str, Any]]:
     """The `m` condition of each rule the DSL builds, in definition order."""
     from durable import lang
@@ -351,10 +354,13 @@ def test_group_booleans_mean_what_the_dsl_array_operators_mean(adapter: DurableA
     theirs = adapter.register(
         "t_adapter_groups_dsl", {f"c{i}": definition[f"r_{i}"] for i in range(len(GROUP_CASES))}
     )
-    ours = adapter.register("t_adapter_groups_ours", {
-        f"c{i}": {"all": [{"m": compile_condition(cond(c), {})}]}
-        for i, (c, _, _) in enumerate(GROUP_CASES)
-    })
+    ours = adapter.register(
+        "t_adapter_groups_ours",
+        {
+            f"c{i}": {"all": [{"m": compile_condition(cond(c), {})}]}
+            for i, (c, _, _) in enumerate(GROUP_CASES)
+        },
+    )
     facts_base = {"country": "ZZ", "g2g_arrangement": False, **output_defaults()}
     for n in range(len(GROUPS) + 1):
         for members in itertools.combinations(GROUPS, n):
@@ -364,7 +370,8 @@ def test_group_booleans_mean_what_the_dsl_array_operators_mean(adapter: DurableA
             with adapter.session(ours) as s:
                 fired_ours = sorted(s.assert_fact(message(facts, 1, dt.date(2025, 3, 1))))
             expected = sorted(
-                f"c{i}" for i, (c, _, _) in enumerate(GROUP_CASES)
+                f"c{i}"
+                for i, (c, _, _) in enumerate(GROUP_CASES)
                 if holds(cond(c), facts, {}, dt.date(2025, 3, 1))
             )
             assert fired_dsl == fired_ours == expected, members
@@ -403,10 +410,14 @@ def test_models_reject_integers_beyond_two_to_the_62(value: int) -> None:
     with pytest.raises(ValidationError, match="out of range"):
         DatedValue.model_validate({"value": value, "status": "primary", "references": REF})
     with pytest.raises(ValidationError, match="out of range"):
-        Parameter.model_validate({
-            "label": "Big", "description": "Too big.", "unit": "TPP",
-            "values": {"2025-01-01": {"value": value, "status": "primary", "references": REF}},
-        })
+        Parameter.model_validate(
+            {
+                "label": "Big",
+                "description": "Too big.",
+                "unit": "TPP",
+                "values": {"2025-01-01": {"value": value, "status": "primary", "references": REF}},
+            }
+        )
 
 
 @pytest.mark.parametrize("value", [2**62 - 1, -(2**62) + 1, 0, 15832])
@@ -442,9 +453,10 @@ def test_messages_for_shipped_countries_hold_only_int_bool_str() -> None:
                 for k in range(1, len(compiled.stages) + 1):
                     msg = message(facts, k, day)
                     assert _scalar_types(msg) <= {int, bool, str}, (code, msg)
-                    assert all(
-                        -MAX_INT < v < MAX_INT for v in msg.values() if type(v) is int
-                    ), (code, msg)
+                    assert all(-MAX_INT < v < MAX_INT for v in msg.values() if type(v) is int), (
+                        code,
+                        msg,
+                    )
                     checked += 1
     assert checked > 200
 
@@ -462,15 +474,17 @@ def test_exponent_floats_are_rejected_by_durable(adapter: DurableAdapter) -> Non
 # --- the oracle and durable-rules agree (a small preview of the property suite) --------
 
 DAY_EARLY, DAY_LATE = dt.date(2025, 2, 1), dt.date(2025, 7, 1)
-LIST_PARAM = Parameter.model_validate({
-    "label": "Test list",
-    "description": "IL drops out on 2025-05-01.",
-    "unit": "countries",
-    "values": {
-        "2025-01-01": {"value": ["US", "IL"], "status": "primary", "references": REF},
-        "2025-05-01": {"value": ["US"], "status": "primary", "references": REF},
-    },
-}).model_copy(update={"id": "t.list"})
+LIST_PARAM = Parameter.model_validate(
+    {
+        "label": "Test list",
+        "description": "IL drops out on 2025-05-01.",
+        "unit": "countries",
+        "values": {
+            "2025-01-01": {"value": ["US", "IL"], "status": "primary", "references": REF},
+            "2025-05-01": {"value": ["US"], "status": "primary", "references": REF},
+        },
+    }
+).model_copy(update={"id": "t.list"})
 PARAMS = {"t.list": LIST_PARAM}
 
 ORACLE_CASES = [
@@ -481,9 +495,19 @@ ORACLE_CASES = [
     {"not": {"fact": "groups", "has_all": ["A:1", "D:1"]}},
     {"all": [{"fact": "groups", "has": "A:1"}, {"not": {"fact": "groups", "has": "D:5"}}]},
     {"any": [{"fact": "groups", "has": "D:5"}, {"fact": "country", "equals": "MO"}]},
-    {"not": {"any": [{"fact": "groups", "has": "E:1"},
-                     {"all": [{"fact": "groups", "has": "D:1"},
-                              {"fact": "g2g_arrangement", "equals": True}]}]}},
+    {
+        "not": {
+            "any": [
+                {"fact": "groups", "has": "E:1"},
+                {
+                    "all": [
+                        {"fact": "groups", "has": "D:1"},
+                        {"fact": "g2g_arrangement", "equals": True},
+                    ]
+                },
+            ]
+        }
+    },
     {"fact": "country", "in_param": "t.list"},
     {"not": {"fact": "country", "in_param": "t.list"}},
     {"all": [{"not": {"fact": "country", "in": ["US", "MO"]}}, {"fact": "tier", "gte": 2}]},
@@ -495,9 +519,10 @@ ORACLE_CASES = [
 
 def test_oracle_and_durable_agree(adapter: DurableAdapter) -> None:
     conditions = [cond(c) for c in ORACLE_CASES]
-    name = adapter.register("t_adapter_oracle", {
-        f"c{i}": {"all": [{"m": compile_condition(c, PARAMS)}]} for i, c in enumerate(conditions)
-    })
+    name = adapter.register(
+        "t_adapter_oracle",
+        {f"c{i}": {"all": [{"m": compile_condition(c, PARAMS)}]} for i, c in enumerate(conditions)},
+    )
     groups = ("A:1", "D:1", "D:5", "E:1")
     n = 0
     for flags in itertools.product((False, True), repeat=len(groups)):
@@ -505,13 +530,19 @@ def test_oracle_and_durable_agree(adapter: DurableAdapter) -> None:
         for country, g2g, tier, day in itertools.product(
             ("US", "IL", "MO"), (False, True), (0, 1, 3), (DAY_EARLY, DAY_LATE)
         ):
-            facts = {**output_defaults(), "country": country, "groups": members,
-                     "g2g_arrangement": g2g, "tier": tier}
+            facts = {
+                **output_defaults(),
+                "country": country,
+                "groups": members,
+                "g2g_arrangement": g2g,
+                "tier": tier,
+            }
             expected = sorted(
                 f"c{i}" for i, c in enumerate(conditions) if holds(c, facts, PARAMS, day)
             )
+            members_on = memberships_on((("country", "t.list"),), facts, PARAMS, day)
             with adapter.session(name) as s:
-                fired = sorted(s.assert_fact(message(facts, 1, day)))
+                fired = sorted(s.assert_fact(message(facts, 1, day, members_on)))
             assert fired == expected, (facts, day)
             n += 1
     assert n == 16 * 3 * 2 * 3 * 2

@@ -11,8 +11,15 @@ settled, so an overridden value never leaks into a later stage.
 Conditions are compiled with negation pushed down to the leaves (durable-rules has no
 general `not`): every fact is always present in every message, so `not (x == v)` is
 exactly `x != v`. Country groups travel as one boolean per group (`groups_D_5`), which
-avoids durable-rules' array operators (`$iall` is false on an empty list).
-Dated list parameters (`in_param`) are inlined as one branch per dated value.
+avoids durable-rules' array operators (`$iall` is false on an empty list). Membership of
+a code in a dated list parameter (`in_param`, e.g. the Tier 1 list) is likewise a boolean
+fact computed for the date (`country__in__framework_2025__tier1_destinations`), exactly as
+a country's groups are.
+
+durable-rules rejects a rule of 32 or more expressions (error code 113), so each
+provision's condition is put in disjunctive normal form and every conjunction becomes
+its own rule; a provision applies when any of its rules fires. A conjunction that is
+still too large, or a condition with too many branches, is a rule-file error.
 """
 
 from __future__ import annotations
@@ -75,6 +82,25 @@ def _date_window(start: dt.date | None, until: dt.date | None) -> dict[str, Any]
     return _and(parts)
 
 
+def membership_attr(fact: str, param_id: str) -> str:
+    """The boolean attribute saying that code fact `fact` is in list parameter `param_id`."""
+    return f"{fact}__in__{param_id.replace('.', '__')}"
+
+
+def memberships_on(
+    refs: tuple[tuple[str, str], ...],
+    facts: Mapping[str, Any],
+    params: Mapping[str, Parameter],
+    day: dt.date,
+) -> dict[str, bool]:
+    """Membership facts for `day`: is facts[fact] in the list parameter, as in force then?"""
+    out = {}
+    for fact, pid in refs:
+        members = params[pid].value_at(day)
+        out[membership_attr(fact, pid)] = isinstance(members, list) and facts[fact] in members
+    return out
+
+
 def _not_date_window(start: dt.date | None, until: dt.date | None) -> dict[str, Any]:
     parts = []
     if start is not None:
@@ -103,27 +129,9 @@ def _fact_test(t: FactTest, params: Mapping[str, Parameter], negate: bool) -> di
     if op == "lt":
         return {"$gte" if negate else "$lt": {t.fact: operand}}
     if op == "in_param":
-        param = params[operand]
-        dates = param.dates
-        branches = []
-        for i, start in enumerate(dates):
-            until = dates[i + 1] if i + 1 < len(dates) else None
-            members = param.values[start].value
-            members = members if isinstance(members, list) else []
-            if not negate:
-                branches.append(
-                    _and([_date_window(start, until), _or([{t.fact: m} for m in members])])
-                )
-            else:
-                branches.append(
-                    _or(
-                        [
-                            _not_date_window(start, until),
-                            _and([{"$neq": {t.fact: m}} for m in members]),
-                        ]
-                    )
-                )
-        return _or(branches) if not negate else _and(branches)
+        if operand not in params:
+            raise LoadError(operand, f"condition names unknown parameter {operand!r}")
+        return {membership_attr(t.fact, operand): not negate}
     raise AssertionError(f"unhandled operator {op}")
 
 
@@ -145,6 +153,61 @@ def compile_condition(
     return _fact_test(cond, params, negate)
 
 
+MAX_EXPRESSIONS = 30  # per durable-rules rule (it rejects 32 or more)
+MAX_BRANCHES = 64  # conjunctions per provision
+
+
+def dnf(expr: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """Disjunctive normal form of a compiled condition: a list of conjunctions of leaves."""
+    if "$and" in expr and len(expr) == 1:
+        result: list[list[dict[str, Any]]] = [[]]
+        for part in expr["$and"]:
+            result = [a + b for a in result for b in dnf(part)]
+            if len(result) > MAX_BRANCHES:
+                raise OverflowError
+        return result
+    if "$or" in expr and len(expr) == 1:
+        branches = [b for part in expr["$or"] for b in dnf(part)]
+        if len(branches) > MAX_BRANCHES:
+            raise OverflowError
+        return branches
+    return [[expr]]
+
+
+def split_rules(name: str, cond: dict[str, Any], owner: str) -> dict[str, dict[str, Any]]:
+    """durable-rules rules for one compiled condition: one per DNF branch, each small
+    enough for durable-rules; named `name` or `name_j`. `owner` names the provision in
+    errors. A condition that can never hold gives no rule."""
+    if cond == FALSE:
+        return {}
+    try:
+        branches = dnf(cond)
+    except OverflowError:
+        raise LoadError(
+            owner,
+            f"the condition of {owner} has more than {MAX_BRANCHES} alternatives "
+            "once expanded; split the provision or use a list parameter",
+        ) from None
+    rules = {}
+    for j, conj in enumerate(branches):
+        if len(conj) > MAX_EXPRESSIONS:
+            raise LoadError(
+                owner,
+                f"the condition of {owner} needs {len(conj)} tests in one branch "
+                f"(at most {MAX_EXPRESSIONS}); use a list parameter (in_param) instead of "
+                "a long literal list",
+            )
+        rules[name if len(branches) == 1 else f"{name}_{j}"] = {"all": [{"m": _and(conj)}]}
+    return rules
+
+
+def membership_refs(cond: Condition) -> set[tuple[str, str]]:
+    """(code fact, list parameter) pairs a condition reads through `in_param`."""
+    return {
+        (n.fact, n.operand) for n in walk(cond) if isinstance(n, FactTest) and n.op == "in_param"
+    }
+
+
 def facts_read(cond: Condition) -> set[str]:
     return {n.fact for n in walk(cond) if isinstance(n, FactTest)}
 
@@ -160,14 +223,23 @@ class CompiledRegime:
     provisions: dict[str, Provision]  # id -> provision
     country_literals: frozenset[str]  # every country code a condition can compare with
     breakpoints: tuple[dt.date, ...]  # every date a condition compares `as_of` with
+    memberships: tuple[tuple[str, str], ...]  # (code fact, list parameter) pairs read
+    parameters: Mapping[str, Parameter]  # where those list parameters are read
     ruleset_key: str  # content hash of `rules`, the durable-rules ruleset name
+    memo_key: str  # content hash of the provisions and rules (see evaluate's memo)
 
-    def signature(self, facts: Mapping[str, Any], day: dt.date) -> tuple[Any, ...]:
+    def memberships_on(self, facts: Mapping[str, Any], day: dt.date) -> dict[str, bool]:
+        return memberships_on(self.memberships, facts, self.parameters, day)
+
+    def signature(
+        self, facts: Mapping[str, Any], day: dt.date, members: Mapping[str, bool]
+    ) -> tuple[Any, ...]:
         """What the compiled conditions can distinguish about one evaluation.
 
-        Conditions compare `country` only with `country_literals` and `as_of` only with
-        `breakpoints`, so two evaluations with equal signatures fire the same provisions
-        at every stage. This is what makes memoising evaluations sound.
+        Conditions compare codes only with `country_literals`, `as_of` only with
+        `breakpoints`, and lists only through membership facts, so two evaluations with
+        equal signatures fire the same provisions at every stage. This is what makes
+        memoising evaluations sound.
         """
         epoch = bisect.bisect_right(self.breakpoints, day)
         lits = self.country_literals
@@ -177,6 +249,7 @@ class CompiledRegime:
                 (v if v in lits else "*") if name in _CODE_FACTS else v
                 for name, v in sorted(facts.items())
             ),
+            *sorted(members.items()),
         )
 
     def stage_of_output(self, output: str) -> int:
@@ -232,7 +305,6 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
     rules: dict[str, dict[str, Any]] = {}
     by_rule: dict[str, Provision] = {}
     for i, p in enumerate(provisions):
-        name = f"p{i}"
         cond = _and(
             [
                 {"stage": stage_of[p.then.output]},
@@ -240,11 +312,14 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
                 compile_condition(p.when, params),
             ]
         )
-        rules[name] = {"all": [{"m": cond}]}
-        by_rule[name] = p
+        for name, rule in split_rules(f"p{i}", cond, p.id).items():
+            rules[name] = rule
+            by_rule[name] = p
     literals: set[str] = set()
     breakpoints: set[dt.date] = set()
+    refs: set[tuple[str, str]] = set()
     for p in provisions:
+        refs |= membership_refs(p.when)
         breakpoints.add(p.valid.start)
         if p.valid.until is not None:
             breakpoints.add(p.valid.until)
@@ -255,12 +330,6 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
                 literals.add(node.operand)
             elif node.op == "in":
                 literals.update(node.operand)
-            elif node.op == "in_param":
-                param = params[node.operand]
-                breakpoints.update(param.dates)
-                for dv in param.values.values():
-                    if isinstance(dv.value, list):
-                        literals.update(dv.value)
     return CompiledRegime(
         regime=regime,
         rules=rules,
@@ -269,13 +338,29 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
         provisions={p.id: p for p in provisions},
         country_literals=frozenset(literals),
         breakpoints=tuple(sorted(breakpoints)),
+        memberships=tuple(sorted(refs)),
+        parameters=params,
         ruleset_key=ruleset_name(rules),
+        memo_key=_content_key(provisions, rules),
     )
 
 
-def message(facts: Mapping[str, Any], stage: int, day: dt.date) -> dict[str, Any]:
-    """The durable-rules message for one stage: every fact present, groups as booleans."""
-    msg: dict[str, Any] = {"stage": stage, "as_of": date_int(day)}
+def _content_key(provisions: list[Provision], rules: dict[str, Any]) -> str:
+    """Identifies what an evaluation's outcome depends on: the rules and every provision
+    in full (consequences and exceptions too), so equal keys give equal answers."""
+    data = [p.model_dump(mode="json", by_alias=True) for p in provisions]
+    return hashlib.sha1(json.dumps([data, rules], sort_keys=True).encode()).hexdigest()
+
+
+def message(
+    facts: Mapping[str, Any],
+    stage: int,
+    day: dt.date,
+    memberships: Mapping[str, bool] | None = None,
+) -> dict[str, Any]:
+    """The durable-rules message for one stage: every fact present, groups and list
+    memberships as booleans."""
+    msg: dict[str, Any] = {"stage": stage, "as_of": date_int(day), **(memberships or {})}
     for name, value in facts.items():
         if FACTS[name].kind == "groups":
             for g in COUNTRY_GROUPS:

@@ -62,10 +62,11 @@ def evaluate(
     _require_in_force(world, day)
     compiled = world.compiled
     inputs = input_facts(country, day, hq=hq, order=order)
-    key = (compiled.ruleset_key, compiled.signature(inputs, day))
+    members = compiled.memberships_on(inputs, day)
+    key = (compiled.memo_key, compiled.signature(inputs, day, members))
     derived = _MEMO.get(key) if memo else None
     if derived is None:
-        derived = _derive(world, inputs, day, adapter or default_adapter())
+        derived = _derive(world, inputs, members, day, adapter or default_adapter())
         if memo and len(_MEMO) < _MEMO_LIMIT:
             _MEMO[key] = derived
     _require_outputs(world, derived, country, day)
@@ -81,7 +82,11 @@ def evaluate(
 
 
 def _derive(
-    world: World, inputs: dict[str, Any], day: dt.date, adapter: DurableAdapter
+    world: World,
+    inputs: dict[str, Any],
+    members: dict[str, bool],
+    day: dt.date,
+    adapter: DurableAdapter,
 ) -> _Derived:
     """Run durable-rules stage by stage and resolve each stage's outputs."""
     compiled = world.compiled
@@ -91,7 +96,13 @@ def _derive(
     applicable: list[Provision] = []
     with adapter.session(ruleset) as session:
         for k, outputs in enumerate(compiled.stages, start=1):
-            fired = [compiled.by_rule[r] for r in session.assert_fact(message(facts, k, day))]
+            rules_fired = session.assert_fact(message(facts, k, day, members))
+            # a provision compiled to several rules (one per DNF branch) counts once; order by
+            # id so that nothing downstream depends on durable-rules' firing order
+            fired = sorted(
+                {compiled.by_rule[r].id: compiled.by_rule[r] for r in rules_fired}.values(),
+                key=lambda p: p.id,
+            )
             applicable.extend(fired)
             for out in outputs:
                 res = resolve(out, [p for p in fired if p.then.output == out], compiled.provisions)

@@ -40,6 +40,7 @@ def resolve(
     output: str, applicable: list[Provision], all_provisions: Mapping[str, Provision]
 ) -> Resolution | None:
     """Resolve one output from the provisions that apply; None if nothing applies."""
+    applicable = sorted(applicable, key=lambda p: p.id)  # results never follow file order
     ids = {p.id for p in applicable}
     considered = [
         p for p in applicable if all(b in ids for b in exception_bases(p, all_provisions))

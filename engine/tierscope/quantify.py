@@ -9,7 +9,7 @@ so a 16-bit TPP of T means T/16 dense TFLOP/s.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from .errors import RuleConflictError
@@ -68,8 +68,13 @@ def ceiling_tpp(
 
 
 def pathway_result(
-    prov: Provision, params: Mapping[str, Parameter], day: dt.date, h100: ParameterUse
+    winners: Sequence[Provision],
+    params: Mapping[str, Parameter],
+    day: dt.date,
+    h100: ParameterUse,
 ) -> PathwayResult:
+    """One pathway from the provisions that define it (they agree: precedence checked)."""
+    prov = winners[0]
     pw = prov.then.pathway
     assert pw is not None
     uses: list[ParameterUse] = []
@@ -78,7 +83,7 @@ def pathway_result(
         tpp, uses = ceiling_tpp(pw.ceiling, params, day)
     share_uses = [parameter_use(params, s, day) for s in pw.share_limits]
     uses.extend(share_uses)
-    statuses = [prov.status, *(u.status for u in uses)]
+    statuses = [*(w.status for w in winners), *(u.status for u in uses)]
     if tpp is not None:
         statuses.append(h100.status)
     assert isinstance(h100.value, int)
@@ -91,7 +96,7 @@ def pathway_result(
         per=pw.per,
         counts_against_country_allocation=pw.counts_against_country_allocation,
         status=weakest(statuses),
-        citations=[prov.citation],
+        citations=[w.citation for w in winners],
         share_limits=[f"{u.label}: {u.value}%" for u in share_uses],
         note=pw.note,
         provision=prov.id,

@@ -203,7 +203,7 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
     if not isinstance(h100.value, int) or h100.value <= 0:
         raise RuleConflictError(f"{H100_PARAM} must be a positive TPP on {day}, not {h100.value!r}")
     pathways = [
-        pathway_result(res.winners[0], world.parameters, day, h100)
+        pathway_result(res.winners, world.parameters, day, h100)
         for out, res in sorted(ev.resolutions.items())
         if out.startswith("pathway:")
     ]
