@@ -30,7 +30,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import LoadError
@@ -227,6 +227,7 @@ class CompiledRegime:
     parameters: Mapping[str, Parameter]  # where those list parameters are read
     ruleset_key: str  # content hash of `rules`, the durable-rules ruleset name
     memo_key: str  # content hash of the provisions and rules (see evaluate's memo)
+    _epochs: dict[int, tuple[bool, frozenset[str]]] = field(default_factory=dict, repr=False)
 
     def memberships_on(self, facts: Mapping[str, Any], day: dt.date) -> dict[str, bool]:
         return memberships_on(self.memberships, facts, self.parameters, day)
@@ -245,12 +246,20 @@ class CompiledRegime:
         lits = self.country_literals
         return (
             epoch,
-            *(
-                (v if v in lits else "*") if name in _CODE_FACTS else v
-                for name, v in sorted(facts.items())
-            ),
-            *sorted(members.items()),
+            # input_facts always builds the same keys in the same order, as does memberships_on
+            *((v if v in lits else "*") if name in _CODE_FACTS else v for name, v in facts.items()),
+            *members.values(),
         )
+
+    def in_force(self, day: dt.date) -> tuple[bool, frozenset[str]]:
+        """(any provision in force on `day`, the outputs those provisions define); constant
+        between breakpoints, so computed once per epoch."""
+        epoch = bisect.bisect_right(self.breakpoints, day)
+        hit = self._epochs.get(epoch)
+        if hit is None:
+            live = [p for p in self.regime.provisions if p.valid.contains(day)]
+            hit = self._epochs[epoch] = (bool(live), frozenset(p.then.output for p in live))
+        return hit
 
     def stage_of_output(self, output: str) -> int:
         for k, outs in enumerate(self.stages, start=1):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-import pycountry
-
 from .errors import UnknownCountryError
 
 # Names analysts use that pycountry does not resolve on its own.
@@ -23,6 +21,8 @@ ALIASES = {
 
 
 def _names(code: str) -> list[str]:
+    import pycountry  # loads its ISO database: only when a name, not a code, is given
+
     c = pycountry.countries.get(alpha_2=code)
     if c is None:
         return [code]
@@ -43,6 +43,8 @@ def resolve_country(query: str, known: Iterable[str]) -> str:
     elif q.lower() in ALIASES:
         code = ALIASES[q.lower()]
     else:
+        import pycountry
+
         try:
             code = pycountry.countries.lookup(q).alpha_2
         except LookupError:
@@ -66,6 +68,8 @@ def suggest(query: str, known: set[str], n: int = 3) -> list[str]:
     for h in hits:
         if labels[h] not in out:
             out.append(labels[h])
+    import pycountry
+
     try:
         for c in pycountry.countries.search_fuzzy(query):
             label = f"{_names(c.alpha_2)[0]} ({c.alpha_2})"

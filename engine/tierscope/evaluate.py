@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from .compile import message
 from .durable_adapter import DurableAdapter, default_adapter
@@ -59,8 +59,10 @@ def evaluate(
     order: OrderFacts | None = None,
 ) -> Evaluation:
     """Evaluate one (world, country, day). `memo=False` forces a durable-rules run."""
-    _require_in_force(world, day)
     compiled = world.compiled
+    any_in_force, defined = compiled.in_force(day)
+    if not any_in_force:
+        _not_in_force(world, day)
     inputs = input_facts(country, day, hq=hq, order=order)
     members = compiled.memberships_on(inputs, day)
     key = (compiled.memo_key, compiled.signature(inputs, day, members))
@@ -69,7 +71,12 @@ def evaluate(
         derived = _derive(world, inputs, members, day, adapter or default_adapter())
         if memo and len(_MEMO) < _MEMO_LIMIT:
             _MEMO[key] = derived
-    _require_outputs(world, derived, country, day)
+    missing = [o for o in REQUIRED_OUTPUTS if o in defined and o not in derived.resolutions]
+    if missing:  # nothing applicable for a required output is an error, not a silent default
+        raise RuleConflictError(
+            f"no provision of {world.scenario_id} defines {', '.join(missing)} for "
+            f"{country.code} on {day}: the rules leave a gap"
+        )
     return Evaluation(
         world,
         country,
@@ -116,10 +123,8 @@ def _derive(
     return _Derived(outputs, resolutions, tuple(applicable))
 
 
-def _require_in_force(world: World, day: dt.date) -> None:
+def _not_in_force(world: World, day: dt.date) -> NoReturn:
     """A world with no provision in force on `day` has no answer: say so plainly."""
-    if any(p.valid.contains(day) for p in world.regime.provisions):
-        return
     starts = sorted(p.valid.start for p in world.regime.provisions)
     hint = (
         f"its provisions apply from {starts[0]}"
@@ -129,22 +134,6 @@ def _require_in_force(world: World, day: dt.date) -> None:
     raise RuleConflictError(
         f"{world.scenario_id} is not in force on {day}: {hint}; use another --as-of or scenario"
     )
-
-
-def _require_outputs(world: World, derived: _Derived, country: Country, day: dt.date) -> None:
-    """Nothing applicable for a required output is an error, not a silent default.
-
-    An output is required on `day` when some provision defining it is in force then
-    (a composite scenario such as current-law has tiers only in 2025's window).
-    """
-    in_force = [p for p in world.regime.provisions if p.valid.contains(day)]
-    defined = {p.then.output for p in in_force}
-    missing = [o for o in REQUIRED_OUTPUTS if o in defined and o not in derived.resolutions]
-    if missing:
-        raise RuleConflictError(
-            f"no provision of {world.scenario_id} defines {', '.join(missing)} for "
-            f"{country.code} on {day}: the rules leave a gap"
-        )
 
 
 def _fact_value(res: Resolution) -> Any:

@@ -10,7 +10,7 @@ Layout read here (see rules/README.md):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,23 +43,28 @@ class Origin:
         return f"{self.path}:{self.line}" if self.line else str(self.path)
 
 
-class CountryStore(Mapping[str, Country]):
-    """Country files by alpha-2 code, each read and validated on first access.
+T = TypeVar("T")
 
-    Listing the codes only reads the folder, so a one-country query does not pay for
-    parsing all ~249 files; iterating the world loads them all once.
+
+class FileStore(Mapping[str, T]):
+    """Files of one folder by stem (a country code, a scenario id), each read and
+    validated on first access.
+
+    Listing the keys only reads the folder, so a one-country query does not pay for
+    parsing ~249 country files or every scenario; iterating loads them all once.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, load: Callable[[Path], T]) -> None:
         self._folder = folder
-        self._paths = {p.stem: p for p in sorted(folder.glob("*.yaml"))}
-        self._loaded: dict[str, Country] = {}
+        self._load = load
+        self._paths = {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+        self._loaded: dict[str, T] = {}
 
-    def __getitem__(self, code: str) -> Country:
-        if code not in self._loaded:
-            path = self._paths[code]  # KeyError for unknown codes, as a Mapping should
-            self._loaded[code], _ = load_country(path)
-        return self._loaded[code]
+    def __getitem__(self, key: str) -> T:
+        if key not in self._loaded:
+            path = self._paths[key]  # KeyError for unknown keys, as a Mapping should
+            self._loaded[key] = self._load(path)
+        return self._loaded[key]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
@@ -67,12 +72,12 @@ class CountryStore(Mapping[str, Country]):
     def __len__(self) -> int:
         return len(self._paths)
 
-    def path(self, code: str) -> Path:
-        return self._paths[code]
+    def path(self, key: str) -> Path:
+        return self._paths[key]
 
     def load_all(self) -> None:
-        for code in self._paths:
-            self[code]
+        for key in self._paths:
+            self[key]
 
 
 @dataclass
@@ -81,7 +86,7 @@ class RuleBase:
 
     parameters: dict[str, Parameter] = field(default_factory=dict)
     regimes: dict[str, Regime] = field(default_factory=dict)
-    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    scenarios: Mapping[str, Scenario] = field(default_factory=dict)
     countries: Mapping[str, Country] = field(default_factory=dict)
     origins: dict[str, Origin] = field(default_factory=dict)  # keyed by object id
 
@@ -196,7 +201,7 @@ def _yaml_files(folder: Path) -> Iterable[Path]:
 
 def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
     """Load every parameter, regime and scenario, and index the country files (each is
-    read and validated on first use; `CountryStore.load_all` reads them all).
+    read and validated on first use; `FileStore.load_all` reads them all; scenarios likewise).
     Raises LoadError on the first problem."""
     if not rules_dir.is_dir():
         raise LoadError(rules_dir, "rules folder not found")
@@ -224,21 +229,31 @@ def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
         rb.regimes[regime.id] = regime
         rb.origins.update(origins)
     rb.regimes = resolve_includes(rb.regimes, rules_dir)
-    scen_dir = rules_dir / "scenarios"
-    if scen_dir.is_dir():
-        for path in _yaml_files(scen_dir):
-            scenario = load_scenario(path)
-            if scenario.id in rb.scenarios or scenario.id in rb.regimes:
-                raise LoadError(path, f"scenario id {scenario.id!r} is already used", field="id")
-            rb.scenarios[scenario.id] = scenario
-            rb.origins[scenario.id] = Origin(path, 1)
-    rb.countries = CountryStore(countries_dir)
+    rb.scenarios = FileStore(rules_dir / "scenarios", load_named_scenario)
+    clash = sorted(set(rb.scenarios) & set(rb.regimes))
+    if clash:
+        raise LoadError(rules_dir / "scenarios", f"scenario id {clash[0]!r} is already a regime")
+    rb.countries = FileStore(countries_dir, lambda path: load_country(path)[0])
     return rb
 
 
 def load_scenario(path: Path) -> Scenario:
     """One scenario file (shipped, or a user's own `--scenario ./my.yaml`)."""
     return validate(Scenario, read_yaml(path), path)
+
+
+def load_named_scenario(path: Path) -> Scenario:
+    """A shipped scenario: its id is its file name, so it can be found without reading."""
+    data = read_yaml(path)
+    scenario = validate(Scenario, data, path)
+    if scenario.id != path.stem:
+        raise LoadError(
+            path,
+            f"scenario id {scenario.id!r} must equal the file name {path.stem!r}",
+            line=data.key_lines.get("id") if isinstance(data, LineDict) else None,
+            field="id",
+        )
+    return scenario
 
 
 def clip(p: Provision, start: dt.date | None, until: dt.date | None) -> Provision | None:
