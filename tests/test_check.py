@@ -103,6 +103,7 @@ def assert_at(f: Finding, path: Path, line: int | None, level: str = "error") ->
 
 # --------------------------------------------------------------------------- shipped data
 
+
 @pytest.fixture(scope="module")
 def shipped() -> Report:
     return run_check(REPO / "rules", REPO / "countries")

@@ -75,7 +75,12 @@ def test_before_the_regime_exists_exits_3(capsys):
 def test_csv_has_one_row_per_pathway(capsys):
     code, out, _ = run(capsys, "query", "IL", "--as-of", "2025-06-01", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert code == 0 and {r["pathway"] for r in rows} == {"country_allocation", "lpp", "nveu", "uveu"}
+    assert code == 0 and {r["pathway"] for r in rows} == {
+        "country_allocation",
+        "lpp",
+        "nveu",
+        "uveu",
+    }
 
 
 def test_table_shows_units_status_and_citations(capsys):
@@ -106,7 +111,9 @@ def test_explain_table_names_the_tier1_list_parameter(capsys):
 
 
 def test_countries_tier_filter(capsys):
-    code, out, _ = run(capsys, "countries", "--tier", "1", "--as-of", "2025-06-01", "--format", "json")
+    code, out, _ = run(
+        capsys, "countries", "--tier", "1", "--as-of", "2025-06-01", "--format", "json"
+    )
     assert code == 0 and len(json.loads(out)) == 19
 
 
@@ -127,7 +134,9 @@ def test_check_pinpoints_a_planted_fault_in_a_users_folder(capsys, tmp_path):
     repo = Path(__file__).resolve().parents[1]
     shutil.copytree(repo / "rules", tmp_path / "rules")
     lpp = tmp_path / "rules" / "parameters" / "framework_2025" / "lpp_tpp_per_consignee_year.yaml"
-    lpp.write_text(lpp.read_text().replace("period: calendar year", "period: calendar year\nperiod_typo: x"))
+    lpp.write_text(
+        lpp.read_text().replace("period: calendar year", "period: calendar year\nperiod_typo: x")
+    )
     code, out, _ = run(capsys, "check", str(tmp_path))
     assert code == 1
     assert f"{lpp}:" in out and "error" in out and "period_typo" in out

@@ -63,11 +63,8 @@ COUNTRY_FILE = "countries/US.yaml"
 
 
 def load(root: Path) -> RuleBase:
-    """Load everything, countries included (the store may read them lazily)."""
-    rb = load_rulebase(root / "rules", root / "countries")
-    for code in rb.countries:
-        rb.countries[code]
-    return rb
+    """Load everything (the stores otherwise read each file on first use)."""
+    return load_rulebase(root / "rules", root / "countries").load_all()
 
 
 @pytest.fixture
@@ -137,14 +134,16 @@ def test_unknown_key_in_parameter(tree: Path) -> None:
 
 
 def test_unknown_key_in_dated_value_of_parameter(tree: Path) -> None:
-    path = replace(tree, PARAM_FILE, "    status: secondary\n",
-                   "    status: secondary\n    colour: red\n")
+    path = replace(
+        tree, PARAM_FILE, "    status: secondary\n", "    status: secondary\n    colour: red\n"
+    )
     assert_error(load_error(tree), path, 8, "colour", "Extra inputs")
 
 
 def test_unknown_key_in_provision(tree: Path) -> None:
-    path = replace(tree, PROVISIONS_FILE, "  status: secondary\n",
-                   "  status: secondary\n  colour: red\n")
+    path = replace(
+        tree, PROVISIONS_FILE, "  status: secondary\n", "  status: secondary\n  colour: red\n"
+    )
     err = load_error(tree)
     assert_error(err, path, 5, "colour", "Extra inputs are not permitted")
     assert err.field == "0.colour"
@@ -152,7 +151,8 @@ def test_unknown_key_in_provision(tree: Path) -> None:
 
 def test_unknown_key_in_second_provision_points_at_it(tree: Path) -> None:
     second = PROVISIONS.replace("tier2_default", "other").replace(
-        "  then: {tier: 2}\n", "  then: {tier: 2}\n  exceptoin_to: mini.tier2_default\n")
+        "  then: {tier: 2}\n", "  then: {tier: 2}\n  exceptoin_to: mini.tier2_default\n"
+    )
     path = write(tree, PROVISIONS_FILE, PROVISIONS + "\n" + second)
     err = load_error(tree)
     assert_error(err, path, 16, "exceptoin_to")
@@ -163,8 +163,12 @@ def test_unknown_key_in_second_provision_points_at_it(tree: Path) -> None:
 
 
 def test_duplicate_key(tree: Path) -> None:
-    path = replace(tree, PROVISIONS_FILE, "  status: secondary\n",
-                   "  status: secondary\n  title: A second title\n")
+    path = replace(
+        tree,
+        PROVISIONS_FILE,
+        "  status: secondary\n",
+        "  status: secondary\n  title: A second title\n",
+    )
     assert_error(load_error(tree), path, 5, "title", "duplicate key")
 
 
@@ -200,8 +204,12 @@ def test_bad_date_in_provision_window_names_the_field(tree: Path) -> None:
 )
 def test_python_tag_is_an_error_and_runs_nothing(tree: Path, tag: str) -> None:
     marker = tree / "PWNED"
-    path = replace(tree, PROVISIONS_FILE, "  title: Everyone is Tier 2\n",
-                   f"  title: {tag.format(marker=marker)}\n")
+    path = replace(
+        tree,
+        PROVISIONS_FILE,
+        "  title: Everyone is Tier 2\n",
+        f"  title: {tag.format(marker=marker)}\n",
+    )
     err = load_error(tree)
     assert_error(err, path, 2, None, "python/")
     assert not marker.exists()
@@ -248,8 +256,9 @@ def test_truncated_provision_missing_required_fields(tree: Path) -> None:
 
 
 def test_then_with_two_consequences(tree: Path) -> None:
-    path = replace(tree, PROVISIONS_FILE, "then: {tier: 2}",
-                   "then: {tier: 2, licence_required: true}")
+    path = replace(
+        tree, PROVISIONS_FILE, "then: {tier: 2}", "then: {tier: 2, licence_required: true}"
+    )
     err = load_error(tree)
     assert_error(err, path, 7, "then", "exactly one of", "tier", "licence_required")
 
@@ -260,14 +269,19 @@ def test_then_with_no_consequence(tree: Path) -> None:
 
 
 def test_fact_test_with_unknown_fact(tree: Path) -> None:
-    path = replace(tree, PROVISIONS_FILE, "when: {always: true}",
-                   "when: {fact: colour, equals: red}")
+    path = replace(
+        tree, PROVISIONS_FILE, "when: {always: true}", "when: {fact: colour, equals: red}"
+    )
     assert_error(load_error(tree), path, 6, "when", "unknown fact 'colour'")
 
 
 def test_unknown_fact_deep_in_condition(tree: Path) -> None:
-    path = replace(tree, PROVISIONS_FILE, "  when: {always: true}\n", textwrap.indent(
-        textwrap.dedent("""\
+    path = replace(
+        tree,
+        PROVISIONS_FILE,
+        "  when: {always: true}\n",
+        textwrap.indent(
+            textwrap.dedent("""\
             when:
               all:
                 - {always: true}
@@ -275,19 +289,27 @@ def test_unknown_fact_deep_in_condition(tree: Path) -> None:
                     any:
                       - {fact: tier, equals: 2}
                       - {fact: colour, equals: red}
-        """), "  "))
+        """),
+            "  ",
+        ),
+    )
     assert_error(load_error(tree), path, 12, "when", "unknown fact 'colour'")
 
 
 def test_unknown_country_group_in_condition(tree: Path) -> None:
-    path = replace(tree, PROVISIONS_FILE, "when: {always: true}",
-                   'when: {fact: groups, has: "D:9"}')
+    path = replace(
+        tree, PROVISIONS_FILE, "when: {always: true}", 'when: {fact: groups, has: "D:9"}'
+    )
     assert_error(load_error(tree), path, 6, "when", "unknown country group", "D:9")
 
 
 def test_unknown_country_group_in_has_any(tree: Path) -> None:
-    path = replace(tree, PROVISIONS_FILE, "  when: {always: true}\n",
-                   '  when:\n    fact: groups\n    has_any: ["D:5", "D:9"]\n')
+    path = replace(
+        tree,
+        PROVISIONS_FILE,
+        "  when: {always: true}\n",
+        '  when:\n    fact: groups\n    has_any: ["D:5", "D:9"]\n',
+    )
     assert_error(load_error(tree), path, 7, "when", "D:9")  # the fact test's first line
 
 
@@ -297,8 +319,7 @@ def test_unknown_country_group_in_country_file(tree: Path) -> None:
 
 
 def test_provision_list_that_is_a_mapping(tree: Path) -> None:
-    as_mapping = "tier2_default:\n" + textwrap.indent(
-        PROVISIONS.replace("- id:", "  id:"), "  ")
+    as_mapping = "tier2_default:\n" + textwrap.indent(PROVISIONS.replace("- id:", "  id:"), "  ")
     path = write(tree, PROVISIONS_FILE, as_mapping)
     assert_error(load_error(tree), path, 1, None, "expected a list of provisions")
 
@@ -337,8 +358,7 @@ def test_parameter_float_where_int_is_required(tree: Path, text: str) -> None:
 
 
 def test_float_in_fact_test_where_int_is_required(tree: Path) -> None:
-    path = replace(tree, PROVISIONS_FILE, "when: {always: true}",
-                   "when: {fact: tier, gte: 1.0e+0}")
+    path = replace(tree, PROVISIONS_FILE, "when: {always: true}", "when: {fact: tier, gte: 1.0e+0}")
     assert_error(load_error(tree), path, 6, "gte", "valid integer")
 
 

@@ -54,10 +54,14 @@ class FileStore(Mapping[str, T]):
     parsing ~249 country files or every scenario; iterating loads them all once.
     """
 
-    def __init__(self, folder: Path, load: Callable[[Path], T]) -> None:
+    def __init__(
+        self, folder: Path, load: Callable[[Path], T], paths: Mapping[str, Path] | None = None
+    ) -> None:
         self._folder = folder
         self._load = load
-        self._paths = {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+        if paths is None:
+            paths = {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+        self._paths = dict(paths)
         self._loaded: dict[str, T] = {}
 
     def __getitem__(self, key: str) -> T:
@@ -75,20 +79,23 @@ class FileStore(Mapping[str, T]):
     def path(self, key: str) -> Path:
         return self._paths[key]
 
-    def load_all(self) -> None:
-        for key in self._paths:
-            self[key]
-
 
 @dataclass
 class RuleBase:
     """Everything loaded: parameters, regimes and countries, with their origins."""
 
-    parameters: dict[str, Parameter] = field(default_factory=dict)
-    regimes: dict[str, Regime] = field(default_factory=dict)
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    regimes: Mapping[str, Regime] = field(default_factory=dict)
     scenarios: Mapping[str, Scenario] = field(default_factory=dict)
     countries: Mapping[str, Country] = field(default_factory=dict)
     origins: dict[str, Origin] = field(default_factory=dict)  # keyed by object id
+
+    def load_all(self) -> RuleBase:
+        """Read and validate every file now (the stores otherwise read on first use)."""
+        for store in (self.parameters, self.regimes, self.scenarios, self.countries):
+            for key in store:
+                store[key]
+        return self
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -200,9 +207,9 @@ def _yaml_files(folder: Path) -> Iterable[Path]:
 
 
 def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
-    """Load every parameter, regime and scenario, and index the country files (each is
-    read and validated on first use; `FileStore.load_all` reads them all; scenarios likewise).
-    Raises LoadError on the first problem."""
+    """Index every parameter, regime, scenario and country file. Each is read and
+    validated on first use, so a query reads only what it needs; `RuleBase.load_all`
+    reads everything (and `tierscope check` reports every problem, not the first)."""
     if not rules_dir.is_dir():
         raise LoadError(rules_dir, "rules folder not found")
     if not countries_dir.is_dir():
@@ -210,25 +217,22 @@ def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
     rb = RuleBase()
     params_root = rules_dir / "parameters"
     if params_root.is_dir():
-        for path in _yaml_files(params_root):
-            param, origin = load_parameter(path, params_root)
-            rb.parameters[param.id] = param
-            rb.origins[param.id] = origin
-    for folder in sorted(p for p in rules_dir.iterdir() if p.is_dir()):
-        if folder.name in NON_REGIME_DIRS or folder.name.startswith((".", "_")):
-            continue
-        regime, origins = load_regime(folder)
-        for pid, origin in origins.items():
-            if pid in rb.origins:
-                raise LoadError(
-                    origin.path,
-                    f"provision id {pid!r} is already used at {rb.origins[pid]}",
-                    line=origin.line,
-                    field="id",
-                )
-        rb.regimes[regime.id] = regime
-        rb.origins.update(origins)
-    rb.regimes = resolve_includes(rb.regimes, rules_dir)
+        rb.parameters = FileStore(
+            params_root,
+            lambda path: load_parameter(path, params_root)[0],
+            {
+                ".".join(p.relative_to(params_root).with_suffix("").parts): p
+                for p in _yaml_files(params_root)
+            },
+        )
+    folders = {
+        p.name: p
+        for p in sorted(rules_dir.iterdir())
+        if p.is_dir() and p.name not in NON_REGIME_DIRS and not p.name.startswith((".", "_"))
+    }
+    rb.regimes = FileStore(
+        rules_dir, lambda folder: _load_regime_tree(folder, rb.regimes, ()), folders
+    )
     rb.scenarios = FileStore(rules_dir / "scenarios", load_named_scenario)
     clash = sorted(set(rb.scenarios) & set(rb.regimes))
     if clash:
@@ -254,6 +258,38 @@ def load_named_scenario(path: Path) -> Scenario:
             field="id",
         )
     return scenario
+
+
+def _load_regime_tree(
+    folder: Path, regimes: Mapping[str, Regime], chain: tuple[str, ...]
+) -> Regime:
+    """A regime folder with the provisions of the regimes it includes, clipped to their
+    windows. An id defined twice (in the regime and in what it includes) is an error."""
+    regime, origins = load_regime(folder)
+    if regime.id in chain:
+        raise LoadError(
+            folder / "regime.yaml",
+            f"regimes include each other in a cycle: {' -> '.join((*chain, regime.id))}",
+        )
+    provisions = list(regime.provisions)
+    for inc in regime.header.includes:
+        if inc.regime not in regimes:
+            raise LoadError(
+                folder / "regime.yaml", f"includes unknown regime {inc.regime!r}", field="includes"
+            )
+        included = _load_regime_tree(folder.parent / inc.regime, regimes, (*chain, regime.id))
+        for p in included.provisions:
+            if p.id in origins:
+                raise LoadError(
+                    origins[p.id].path,
+                    f"provision id {p.id!r} is also defined in included regime {inc.regime!r}",
+                    line=origins[p.id].line,
+                    field="id",
+                )
+            clipped = clip(p, inc.start, inc.until)
+            if clipped is not None:
+                provisions.append(clipped)
+    return Regime(header=regime.header, provisions=tuple(provisions))
 
 
 def clip(p: Provision, start: dt.date | None, until: dt.date | None) -> Provision | None:

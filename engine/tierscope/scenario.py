@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -30,15 +31,19 @@ class ScenarioError(TierscopeError):
     """A scenario that cannot be applied (lists every problem found)."""
 
 
-class CountryOverlay(Mapping[str, Country]):
-    """The base countries with some replaced; the base mapping is left untouched."""
+T = TypeVar("T")
 
-    def __init__(self, base: Mapping[str, Country], changed: Mapping[str, Country]) -> None:
+
+class Overlay(Mapping[str, T]):
+    """A base mapping with some entries replaced; the base is left untouched (and, when
+    it loads files on demand, is not forced to load them all)."""
+
+    def __init__(self, base: Mapping[str, T], changed: Mapping[str, T]) -> None:
         self._base = base
         self._changed = dict(changed)
 
-    def __getitem__(self, code: str) -> Country:
-        return self._changed[code] if code in self._changed else self._base[code]
+    def __getitem__(self, key: str) -> T:
+        return self._changed[key] if key in self._changed else self._base[key]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._base)
@@ -214,9 +219,10 @@ def apply_scenario(rb: RuleBase, world: World, scen: Scenario) -> World:
 
 
 def _apply(world: World, scen: Scenario) -> World:
-    params = dict(world.parameters)
-    for pid, ov in scen.parameters.items():
-        params[pid] = override_parameter(params[pid], ov)
+    params = Overlay(
+        world.parameters,
+        {pid: override_parameter(world.parameters[pid], ov) for pid, ov in scen.parameters.items()},
+    )
     changed = {}
     for code, cov in scen.countries.items():
         base = world.countries[code]
@@ -229,7 +235,7 @@ def _apply(world: World, scen: Scenario) -> World:
                 "changes": [c.model_dump() for c in changes],
             }
         )
-    countries = CountryOverlay(world.countries, changed) if changed else world.countries
+    countries = Overlay(world.countries, changed) if changed else world.countries
     return World(scen.id, scen.title, world.regime, params, countries, (*world.notes, *scen.notes))
 
 

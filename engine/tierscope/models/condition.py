@@ -133,9 +133,6 @@ Condition = Annotated[
     ),
 ]
 
-All.model_rebuild()
-AnyOf.model_rebuild()
-Not.model_rebuild()
 
 
 def walk(cond: Condition):
