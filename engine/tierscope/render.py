@@ -131,7 +131,7 @@ def print_query_table(
             f"[dim]({r.scenario})[/dim]  |  as of {r.as_of}"
         )
         console.print(
-            f"  Tier [bold]{r.tier if r.tier is not None else 'n/a'}[/bold]   "
+            f"  Tier [bold]{r.tier if r.tier is not None else 'none (no tiers in this regime)'}[/bold]   "
             f"Licence required for 3A090.a/4A090.a: [bold]{'yes' if r.licence_required else 'no'}[/bold]   "
             f"Review: [bold]{r.review_policy or '-'}[/bold]"
         )
