@@ -1,7 +1,6 @@
 """The `tierscope` command line (typer). Every user error exits with a documented code
 and a one-line message, never a traceback (set TIERSCOPE_DEBUG=1 to see one)."""
 
-from __future__ import annotations
 
 import datetime as dt
 import os
@@ -45,7 +44,7 @@ app = typer.Typer(
 )
 
 # Piped or redirected tables get a readable width instead of rich's 80 columns.
-out = Console(width=None if sys.stdout.isatty() else 120)
+out = Console(width=None if sys.stdout.isatty() else 120, emoji=False, highlight=False)
 
 CountryArg = Annotated[
     list[str],
