@@ -1,7 +1,6 @@
 """The `tierscope` command line (typer). Every user error exits with a documented code
 and a one-line message, never a traceback (set TIERSCOPE_DEBUG=1 to see one)."""
 
-
 import datetime as dt
 import os
 import re

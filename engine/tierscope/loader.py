@@ -230,9 +230,7 @@ def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
         for p in sorted(rules_dir.iterdir())
         if p.is_dir() and p.name not in NON_REGIME_DIRS and not p.name.startswith((".", "_"))
     }
-    rb.regimes = FileStore(
-        rules_dir, lambda folder: _load_regime_tree(folder, rb.regimes, ()), folders
-    )
+    rb.regimes = FileStore(rules_dir, lambda folder: _load_regime_tree(folder, folders), folders)
     rb.scenarios = FileStore(rules_dir / "scenarios", load_named_scenario)
     clash = sorted(set(rb.scenarios) & set(rb.regimes))
     if clash:
@@ -260,36 +258,17 @@ def load_named_scenario(path: Path) -> Scenario:
     return scenario
 
 
-def _load_regime_tree(
-    folder: Path, regimes: Mapping[str, Regime], chain: tuple[str, ...]
-) -> Regime:
-    """A regime folder with the provisions of the regimes it includes, clipped to their
-    windows. An id defined twice (in the regime and in what it includes) is an error."""
-    regime, origins = load_regime(folder)
-    if regime.id in chain:
-        raise LoadError(
-            folder / "regime.yaml",
-            f"regimes include each other in a cycle: {' -> '.join((*chain, regime.id))}",
-        )
-    provisions = list(regime.provisions)
-    for inc in regime.header.includes:
-        if inc.regime not in regimes:
-            raise LoadError(
-                folder / "regime.yaml", f"includes unknown regime {inc.regime!r}", field="includes"
-            )
-        included = _load_regime_tree(folder.parent / inc.regime, regimes, (*chain, regime.id))
-        for p in included.provisions:
-            if p.id in origins:
-                raise LoadError(
-                    origins[p.id].path,
-                    f"provision id {p.id!r} is also defined in included regime {inc.regime!r}",
-                    line=origins[p.id].line,
-                    field="id",
-                )
-            clipped = clip(p, inc.start, inc.until)
-            if clipped is not None:
-                provisions.append(clipped)
-    return Regime(header=regime.header, provisions=tuple(provisions))
+def _load_regime_tree(folder: Path, folders: Mapping[str, Path]) -> Regime:
+    """A regime folder with the provisions of the regimes it includes (read as needed)."""
+    raw: dict[str, Regime] = {}
+    todo = [folder.name]
+    while todo:
+        rid = todo.pop()
+        if rid in raw or rid not in folders:
+            continue  # an unknown include is reported by resolve_includes
+        raw[rid] = load_regime(folders[rid])[0]
+        todo.extend(inc.regime for inc in raw[rid].header.includes)
+    return resolve_includes(raw, folder.parent)[folder.name]
 
 
 def clip(p: Provision, start: dt.date | None, until: dt.date | None) -> Provision | None:
@@ -326,7 +305,14 @@ def resolve_includes(regimes: dict[str, Regime], where: Path) -> dict[str, Regim
                     f"includes unknown regime {inc.regime!r}",
                     field="includes",
                 )
+            own = {p.id for p in regime.provisions}
             for p in build(inc.regime, (*chain, rid)).provisions:
+                if p.id in own:
+                    raise LoadError(
+                        where / rid,
+                        f"provision id {p.id!r} is defined in {rid} and in included regime {inc.regime}",
+                        field="id",
+                    )
                 clipped = clip(p, inc.start, inc.until)
                 if clipped is not None:
                     provisions.append(clipped)

@@ -134,7 +134,6 @@ Condition = Annotated[
 ]
 
 
-
 def walk(cond: Condition):
     """Yield every node of a condition tree (for reference checks and stratification)."""
     yield cond
