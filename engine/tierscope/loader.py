@@ -189,17 +189,24 @@ def load_regime(folder: Path) -> tuple[Regime, dict[str, Origin]]:
     return Regime(header=header, provisions=tuple(provisions)), origins
 
 
-def load_country(path: Path) -> tuple[Country, Origin]:
+def _load_named(model: type[M], path: Path, key: str) -> M:
+    """Validate a file whose `key` field must equal its file name (so it can be found by
+    name without being read)."""
     data = read_yaml(path)
-    country = validate(Country, data, path)
-    if country.code != path.stem:
+    obj = validate(model, data, path)
+    value = getattr(obj, key)
+    if value != path.stem:
         raise LoadError(
             path,
-            f"code {country.code!r} must equal the file name {path.stem!r}",
-            line=data.key_lines.get("code") if isinstance(data, LineDict) else None,
-            field="code",
+            f"{key} {value!r} must equal the file name {path.stem!r}",
+            line=data.key_lines.get(key) if isinstance(data, LineDict) else None,
+            field=key,
         )
-    return country, Origin(path, 1)
+    return obj
+
+
+def load_country(path: Path) -> tuple[Country, Origin]:
+    return _load_named(Country, path, "code"), Origin(path, 1)
 
 
 def _yaml_files(folder: Path) -> Iterable[Path]:
@@ -246,16 +253,7 @@ def load_scenario(path: Path) -> Scenario:
 
 def load_named_scenario(path: Path) -> Scenario:
     """A shipped scenario: its id is its file name, so it can be found without reading."""
-    data = read_yaml(path)
-    scenario = validate(Scenario, data, path)
-    if scenario.id != path.stem:
-        raise LoadError(
-            path,
-            f"scenario id {scenario.id!r} must equal the file name {path.stem!r}",
-            line=data.key_lines.get("id") if isinstance(data, LineDict) else None,
-            field="id",
-        )
-    return scenario
+    return _load_named(Scenario, path, "id")
 
 
 def _load_regime_tree(folder: Path, folders: Mapping[str, Path]) -> Regime:
