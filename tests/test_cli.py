@@ -150,3 +150,21 @@ def test_check_unusable_input_exits_2(capsys, tmp_path):
 def test_check_json(capsys):
     code, out, _ = run(capsys, "check", "--format", "json")
     assert code == 0 and json.loads(out)["exit_code"] == 0
+
+
+def test_explain_says_why_not_israel_needs_no_licence_before_the_framework(capsys):
+    # Israel is D:4 but also A:6: the D:1/D:4/D:5 licence provision is in force and does not apply.
+    code, out, _ = run(
+        capsys,
+        "explain",
+        "Israel",
+        "-s",
+        "pre-framework",
+        "--as-of",
+        "2024-06-01",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    why_not = {n["id"]: n["requires"] for n in json.loads(out)["not_applied"]}
+    assert "A:5, A:6" in why_not["pre_framework.licence_d1_d4_d5"]

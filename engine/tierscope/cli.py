@@ -170,6 +170,7 @@ def explain(
                     "scenario",
                     "as_of",
                     "fired",
+                    "not_applied",
                     "parameters_used",
                     "citations",
                     "groups",

@@ -235,6 +235,16 @@ def print_explain(
             f.citation,
         )
     console.print(t)
+    if r.not_applied:
+        console.print("\n[bold]In force but not applicable[/bold] (why not)")
+        t3 = Table(pad_edge=False)
+        t3.add_column("Provision", overflow="fold", min_width=34)
+        t3.add_column("Output", overflow="fold")
+        t3.add_column("Requires", overflow="fold")
+        t3.add_column("Citation", overflow="fold")
+        for n in r.not_applied:
+            t3.add_row(f"{n.id}\n[dim]{n.title}[/dim]", n.output, n.requires, n.citation)
+        console.print(t3)
     console.print("\n[bold]Parameters used[/bold]")
     t2 = Table(pad_edge=False)
     t2.add_column("Parameter", overflow="fold", min_width=34)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .country_lookup import resolve_country
+from .describe import describe
 from .errors import RuleConflictError
 from .evaluate import Evaluation, evaluate
 from .loader import RuleBase, load_rulebase
@@ -21,7 +22,7 @@ from .models.common import weakest
 from .models.condition import FactTest, walk
 from .models.parameter import Parameter
 from .models.provision import Provision, ReviewPolicy
-from .models.result import DealResult, Firing, ParameterUse, QueryResult
+from .models.result import DealResult, Firing, NotApplied, ParameterUse, QueryResult
 from .models.scenario import Scenario
 from .paths import data_dirs
 from .precedence import Resolution
@@ -230,6 +231,17 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
         "status": weakest([p.status for p in winners] + [pw.status for pw in pathways]),
         "citations": sorted({p.citation for p in winners}),
         "fired": _firings(ev),
+        "not_applied": [
+            NotApplied(
+                id=p.id,
+                title=p.title,
+                citation=p.citation,
+                output=p.then.output,
+                requires=describe(p.when),
+            )
+            for p in sorted(world.regime.provisions, key=lambda p: p.id)
+            if p.valid.contains(day) and p.id not in {a.id for a in ev.applicable}
+        ],
         "h100_tpp": h100,
         "total_reachable": total_reachable(
             pathways, world.compiled.provisions, world.parameters, day, h100

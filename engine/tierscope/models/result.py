@@ -88,6 +88,16 @@ class Firing(ResultModel):
     outcome: str  # "defines" | "overridden" | "ignored (base not applicable)"
 
 
+class NotApplied(ResultModel):
+    """A provision in force on the date whose condition did not hold: the 'why not'."""
+
+    id: str
+    title: str
+    citation: str
+    output: str
+    requires: str  # the condition in words
+
+
 class QueryResult(ResultModel):
     country: str
     country_name: str
@@ -102,6 +112,7 @@ class QueryResult(ResultModel):
     status: Status  # weakest status of everything the answer rests on
     citations: list[str]
     fired: list[Firing]
+    not_applied: list[NotApplied] = []
     groups: list[str]
     h100_tpp: ParameterUse
     total_reachable: TotalReachable
