@@ -168,3 +168,28 @@ def test_explain_says_why_not_israel_needs_no_licence_before_the_framework(capsy
     assert code == 0
     why_not = {n["id"]: n["requires"] for n in json.loads(out)["not_applied"]}
     assert "A:5, A:6" in why_not["pre_framework.licence_d1_d4_d5"]
+
+
+def test_rules_option_uses_an_analysts_own_folder(capsys, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "rules", tmp_path / "rules")
+    alloc = tmp_path / "rules" / "parameters" / "framework_2025" / "country_allocation_tpp.yaml"
+    alloc.write_text(alloc.read_text().replace("value: 790_000_000", "value: 900_000_000"))
+    code, out, _ = run(
+        capsys,
+        "--rules",
+        str(tmp_path / "rules"),
+        "query",
+        "IL",
+        "--as-of",
+        "2025-06-01",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert {p["id"]: p["ceiling_tpp"] for p in json.loads(out)["pathways"]}[
+        "country_allocation"
+    ] == 900_000_000

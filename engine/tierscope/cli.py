@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -103,8 +104,45 @@ def parse_date(text: str | None) -> dt.date:
         raise TierscopeError(f"invalid date {text!r}: use YYYY-MM-DD, e.g. 2025-06-01") from None
 
 
+_FOLDERS: dict[str, Path] = {}  # set by --rules / --countries before any command runs
+
+
+@app.callback()
+def _options(
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            help="Use this rules folder instead of the shipped one (your own regimes, "
+            "parameters and scenarios; validate it first with `tierscope check DIR`).",
+            file_okay=False,
+        ),
+    ] = None,
+    countries: Annotated[
+        Path | None,
+        typer.Option(
+            "--countries",
+            help="Use this countries folder instead of the shipped one.",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Options that apply to every command."""
+    _FOLDERS.clear()
+    for key, value in (("rules", rules), ("countries", countries)):
+        if value is not None:
+            if not value.is_dir():
+                raise TierscopeError(f"--{key} {value}: not a folder")
+            _FOLDERS[key] = value
+
+
 def _project() -> Project:
-    return Project.shipped()
+    shipped = Project.shipped()
+    if not _FOLDERS:
+        return shipped
+    return Project(
+        _FOLDERS.get("rules", shipped.rules_dir), _FOLDERS.get("countries", shipped.countries_dir)
+    )
 
 
 @app.command()
