@@ -163,6 +163,32 @@ def test_a_tier1_destination_that_joined_d5_would_be_tier3(project):
     assert evaluate(world, d5, FRAMEWORK_DAY).value("tier") == 3
 
 
+def test_macau_added_to_the_tier1_list_would_stay_tier3(project):
+    # Found by the deep property run: Macau is Tier 3 by name, not by D:5.
+    from tierscope.models.scenario import Scenario
+    from tierscope.scenario import apply_scenario
+
+    scen = Scenario.model_validate(
+        {
+            "id": "mo-tier1",
+            "title": "Macau listed",
+            "description": "Macau added to Supp. No. 5(a).",
+            "base": SCENARIO,
+            "references": [{"title": "test"}],
+            "parameters": {
+                "framework_2025.tier1_destinations": {
+                    "add": ["MO"],
+                    "from": "2025-01-13",
+                    "status": "unverified",
+                    "references": [{"title": "test"}],
+                }
+            },
+        }
+    )
+    world = apply_scenario(project.rulebase, project.world(SCENARIO), scen)
+    assert evaluate(world, world.countries["MO"], FRAMEWORK_DAY).value("tier") == 3
+
+
 def test_unordered_disagreeing_provisions_are_a_conflict_naming_both(project):
     # Default logic: without the D:5 exclusion, Tier 1 and Tier 3 would both apply to a
     # listed destination in D:5 and neither is an exception to the other.
