@@ -451,7 +451,8 @@ def check(
 
     from .check import Report, run_check, scenario_findings
 
-    shipped_rules, shipped_countries = Project.shipped().rules_dir, Project.shipped().countries_dir
+    shipped = Project.shipped()
+    shipped_rules, shipped_countries = shipped.rules_dir, shipped.countries_dir
     targets: list[tuple[Path, Path, Path | None]] = []
     for raw in paths or []:
         p = Path(raw).expanduser()
