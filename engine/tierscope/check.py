@@ -262,17 +262,7 @@ def _find_line(node: Any, key: str, value: Any) -> int | None:
 
 def _key_line(node: Any, *keys: Any) -> int | None:
     """Line of the deepest key reachable along `keys`."""
-    line = getattr(node, "line", None) or None
-    for k in keys:
-        if isinstance(node, LineDict) and k in node:
-            line = node.key_lines.get(k, line)
-            node = node[k]
-        elif isinstance(node, LineList) and isinstance(k, int) and 0 <= k < len(node):
-            line = node.item_lines[k]
-            node = node[k]
-        else:
-            break
-    return line
+    return line_of(node, keys, strict=True)
 
 
 def _fmt_value(v: Any) -> str:

@@ -15,12 +15,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import LoadError, OrderParseError, TierscopeError, UnknownChipError
+from .errors import LoadError, OrderParseError, RuleConflictError, TierscopeError, UnknownChipError
 from .loader import validate
 from .models.chip import ChipSpec, Classification
 from .models.common import Status, weakest
 from .models.parameter import Parameter
 from .models.result import ParameterUse
+from .quantify import parameter_use
 from .yamlio import LineDict, read_yaml
 
 NS = "eccn_3a090"
@@ -131,26 +132,17 @@ def _thresholds(params: Mapping[str, Parameter], day: dt.date) -> _Th:
             raise TierscopeError(
                 f"parameter {pid} is missing: it is needed to classify chips under ECCN 3A090"
             )
-        entry = param.entry_at(day)
-        if entry is None or not isinstance(entry[1].value, int):
+        try:
+            use = parameter_use(params, pid, day)
+        except RuleConflictError:
+            entry = param.entry_at(day)
             state = "not yet in force" if entry is None else "repealed"
             raise TierscopeError(
                 f"parameter {pid} is {state} on {day}: tierscope encodes the ECCN 3A090 thresholds "
                 f"from {param.dates[0]} (88 FR 73458), not the October 2022 version"
-            )
-        effective, dv = entry
-        values[role] = dv.value  # type: ignore[assignment]
-        uses.append(
-            ParameterUse(
-                id=pid,
-                label=param.label,
-                value=dv.value,  # type: ignore[arg-type]
-                unit=param.unit.value,
-                effective=effective,
-                status=dv.status,
-                references=[r.title + (f" <{r.href}>" if r.href else "") for r in dv.references],
-            )
-        )
+            ) from None
+        values[role] = use.value  # type: ignore[assignment]
+        uses.append(use)
     return _Th(values, uses)
 
 
@@ -319,7 +311,7 @@ def classify(chip: ChipSpec, params: Mapping[str, Parameter], day: dt.date) -> C
         statuses.append(Status.unverified)
 
     citations = [f"{CCL} {p}" for p in paras] or [f"{CCL} 3A090 (paragraphs .a, .b and Notes)"]
-    citations += [r.title + (f" <{r.href}>" if r.href else "") for r in chip.references]
+    citations += [r.text for r in chip.references]
 
     return Classification(
         chip=chip.id,

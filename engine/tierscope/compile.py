@@ -101,15 +101,6 @@ def memberships_on(
     return out
 
 
-def _not_date_window(start: dt.date | None, until: dt.date | None) -> dict[str, Any]:
-    parts = []
-    if start is not None:
-        parts.append({"$lt": {"as_of": date_int(start)}})
-    if until is not None:
-        parts.append({"$gte": {"as_of": date_int(until)}})
-    return _or(parts)
-
-
 def _fact_test(t: FactTest, params: Mapping[str, Parameter], negate: bool) -> dict[str, Any]:
     op, operand = t.op, t.operand
     # "any of" becomes "none of" under negation, and "all of" becomes "not all of"
@@ -260,12 +251,6 @@ class CompiledRegime:
             live = [p for p in self.regime.provisions if p.valid.contains(day)]
             hit = self._epochs[epoch] = (bool(live), frozenset(p.then.output for p in live))
         return hit
-
-    def stage_of_output(self, output: str) -> int:
-        for k, outs in enumerate(self.stages, start=1):
-            if output in outs:
-                return k
-        raise KeyError(output)
 
 
 def ruleset_name(rules: dict[str, Any]) -> str:

@@ -82,13 +82,12 @@ class FileStore(Mapping[str, T]):
 
 @dataclass
 class RuleBase:
-    """Everything loaded: parameters, regimes and countries, with their origins."""
+    """Parameters, regimes, scenarios and countries, each read on first use."""
 
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     regimes: Mapping[str, Regime] = field(default_factory=dict)
     scenarios: Mapping[str, Scenario] = field(default_factory=dict)
     countries: Mapping[str, Country] = field(default_factory=dict)
-    origins: dict[str, Origin] = field(default_factory=dict)  # keyed by object id
 
     def load_all(self) -> RuleBase:
         """Read and validate every file now (the stores otherwise read on first use)."""
@@ -205,8 +204,9 @@ def _load_named(model: type[M], path: Path, key: str) -> M:
     return obj
 
 
-def load_country(path: Path) -> tuple[Country, Origin]:
-    return _load_named(Country, path, "code"), Origin(path, 1)
+def load_country(path: Path) -> Country:
+    """One country file; its code must equal the file name."""
+    return _load_named(Country, path, "code")
 
 
 def _yaml_files(folder: Path) -> Iterable[Path]:
@@ -242,7 +242,7 @@ def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
     clash = sorted(set(rb.scenarios) & set(rb.regimes))
     if clash:
         raise LoadError(rules_dir / "scenarios", f"scenario id {clash[0]!r} is already a regime")
-    rb.countries = FileStore(countries_dir, lambda path: load_country(path)[0])
+    rb.countries = FileStore(countries_dir, load_country)
     return rb
 
 

@@ -38,7 +38,7 @@ def parameter_use(params: Mapping[str, Parameter], pid: str, day: dt.date) -> Pa
         unit=param.unit.value,
         effective=effective,
         status=dv.status,
-        references=[r.title + (f" <{r.href}>" if r.href else "") for r in dv.references],
+        references=[r.text for r in dv.references],
     )
 
 

@@ -27,10 +27,6 @@ class OutputFormat(str, Enum):
     md = "md"
 
 
-def fmt_int(v: int | None) -> str:
-    return "unbounded" if v is None else f"{v:,}"
-
-
 def fmt_num(v: float | None, digits: int = 1) -> str:
     return "-" if v is None else f"{v:,.{digits}f}"
 

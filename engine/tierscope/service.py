@@ -164,7 +164,7 @@ def deal_results(
                 tpp=tpp,
                 h100e=None if tpp is None else to_h100e(tpp, h100),
                 status=d.status,
-                citations=[r.title + (f" <{r.href}>" if r.href else "") for r in d.references],
+                citations=[r.text for r in d.references],
             )
         )
     return out

@@ -128,8 +128,10 @@ def read_yaml(path: Path) -> Any:
     return parse_yaml(text, path)
 
 
-def line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
-    """The line of the deepest node along a pydantic error location that we can find."""
+def line_of(data: Any, loc: tuple[Any, ...], strict: bool = False) -> int | None:
+    """The line of the deepest node along a location that we can find. Pydantic puts
+    union-branch names in its locations, which are skipped; `strict` stops at the first
+    part that is not in the tree instead."""
     line = getattr(data, "line", None) or None
     node = data
     for part in loc:
@@ -141,7 +143,6 @@ def line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
         elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
             line = node.item_lines[part]
             node = node[part]
-        else:
-            # pydantic adds union-branch names and such to locations; skip them
-            continue
+        elif strict:
+            break
     return line

@@ -39,6 +39,11 @@ class Reference(StrictModel):
     title: str = Field(min_length=3)
     href: str | None = None
 
+    @property
+    def text(self) -> str:
+        """The citation as one line: title, then the address in angle brackets."""
+        return self.title + (f" <{self.href}>" if self.href else "")
+
 
 class Window(StrictModel):
     """Dates a provision is in force: `from` inclusive, `until` exclusive (None = open)."""
