@@ -44,8 +44,10 @@ class _Derived:
     applicable: tuple[Provision, ...]
 
 
-# (ruleset key, signature) -> derived outputs; see CompiledRegime.signature for why sound.
-_MEMO: dict[tuple[str, tuple[Any, ...]], _Derived] = {}
+# (content key, adapter, signature) -> derived outputs; see CompiledRegime.signature for
+# why sound. The adapter is part of the key: another adapter (a test double, a future
+# engine) must not be answered from this one's runs. Bounded by _MEMO_LIMIT.
+_MEMO: dict[tuple[str, DurableAdapter, tuple[Any, ...]], _Derived] = {}
 _MEMO_LIMIT = 100_000
 
 
@@ -65,10 +67,11 @@ def evaluate(
         _not_in_force(world, day)
     inputs = input_facts(country, day, hq=hq, order=order)
     members = compiled.memberships_on(inputs, day)
-    key = (compiled.memo_key, compiled.signature(inputs, day, members))
+    adapter = adapter or default_adapter()
+    key = (compiled.memo_key, adapter, compiled.signature(inputs, day, members))
     derived = _MEMO.get(key) if memo else None
     if derived is None:
-        derived = _derive(world, inputs, members, day, adapter or default_adapter())
+        derived = _derive(world, inputs, members, day, adapter)
         if memo and len(_MEMO) < _MEMO_LIMIT:
             _MEMO[key] = derived
     missing = [o for o in REQUIRED_OUTPUTS if o in defined and o not in derived.resolutions]
