@@ -58,6 +58,7 @@ class _Splicer:
         self.project = project
         self._fragments: dict[int, tuple[dict[str, Any], list[str]]] = {}
         self._chips: Any = None
+        self._groups: dict[frozenset[str], str] = {}  # a few dozen distinct group sets
 
     def fragments(self, parts: dict[str, Any]) -> list[str]:
         hit = self._fragments.get(id(parts))
@@ -79,10 +80,11 @@ class _Splicer:
                 self._chips = self.project.chips
             chips = self._chips if any(d.chips for d in country.deals) else None
             deals = to_json(deal_results(ev, chips, parts["h100_tpp"].value)).decode()
-        values = {
-            "groups": to_json(sorted(ev.inputs["groups"])).decode(),
-            "deals": deals,
-        }
+        groups = ev.inputs["groups"]
+        groups_json = self._groups.get(groups)
+        if groups_json is None:
+            groups_json = self._groups[groups] = to_json(sorted(groups)).decode()
+        values = {"groups": groups_json, "deals": deals}
         out: list[str] = []
         for is_shared, names in _PLAN:
             if is_shared:
@@ -117,17 +119,30 @@ def sweep(
         scenario = to_json(world.scenario_id).decode()
         for day in dates:
             as_of = to_json(day).decode()
+            if people and not world.compiled.in_force(day)[0]:
+                # not in force: the same error for every country, raised once
+                try:
+                    evaluate(world, people[0], day)
+                except TierscopeError as exc:
+                    error = to_json(exc.message).decode()
+                    for country in people:
+                        code = to_json(country.code).decode()
+                        yield (
+                            f'{{"country":{code},"scenario":{scenario},"as_of":{as_of},'
+                            f'"error":{error}}}'
+                        )
+                    continue
             for country in people:
                 code = to_json(country.code).decode()
+                head = (
+                    f'"country":{code},"country_name":{names[country.code]},'
+                    f'"scenario":{scenario},"scenario_title":{title},"as_of":{as_of}'
+                )
                 try:
-                    ev = evaluate(world, country, day)
-                    head = (
-                        f'"country":{code},"country_name":{names[country.code]},'
-                        f'"scenario":{scenario},"scenario_title":{title},"as_of":{as_of}'
-                    )
-                    yield splicer.line(ev, head)
+                    line = splicer.line(evaluate(world, country, day), head)
                 except TierscopeError as exc:
-                    yield (
+                    line = (
                         f'{{"country":{code},"scenario":{scenario},"as_of":{as_of},'
                         f'"error":{to_json(exc.message).decode()}}}'
                     )
+                yield line
