@@ -363,9 +363,14 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
 
 def _content_key(provisions: list[Provision], rules: dict[str, Any]) -> str:
     """Identifies what an evaluation's outcome depends on: the rules and every provision
-    in full (consequences and exceptions too), so equal keys give equal answers."""
-    data = [p.model_dump(mode="json", by_alias=True) for p in provisions]
-    return hashlib.sha1(json.dumps([data, rules], sort_keys=True).encode()).hexdigest()
+    in full (consequences and exceptions too), so equal keys give equal answers.
+
+    Provisions are hashed through their repr, which spells out every field (strings
+    quoted, so unambiguous) and needs no pydantic serialiser: building one for
+    `model_dump` costs a cold start about 20 ms. The repr is the same whether a
+    provision was read from YAML or from the validated cache."""
+    text = json.dumps(rules, sort_keys=True) + "\0" + repr(list(provisions))
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def message(

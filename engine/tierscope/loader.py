@@ -221,12 +221,14 @@ def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
         raise LoadError(rules_dir, "rules folder not found")
     if not countries_dir.is_dir():
         raise LoadError(countries_dir, "countries folder not found")
+    from .validated_cache import cached  # validated files keyed by content hash
+
     rb = RuleBase()
     params_root = rules_dir / "parameters"
     if params_root.is_dir():
         rb.parameters = FileStore(
             params_root,
-            lambda path: load_parameter(path, params_root)[0],
+            cached("parameter", lambda path: load_parameter(path, params_root)[0]),
             {
                 ".".join(p.relative_to(params_root).with_suffix("").parts): p
                 for p in _yaml_files(params_root)
@@ -237,12 +239,20 @@ def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
         for p in sorted(rules_dir.iterdir())
         if p.is_dir() and p.name not in NON_REGIME_DIRS and not p.name.startswith((".", "_"))
     }
-    rb.regimes = FileStore(rules_dir, lambda folder: _load_regime_tree(folder, folders), folders)
-    rb.scenarios = FileStore(rules_dir / "scenarios", load_named_scenario)
+    rb.regimes = FileStore(
+        rules_dir,
+        cached(
+            "regime",
+            lambda folder: _load_regime_tree(folder, folders),
+            lambda folder: [p for f in folders.values() for p in sorted(f.glob("*.yaml"))],
+        ),
+        folders,
+    )
+    rb.scenarios = FileStore(rules_dir / "scenarios", cached("scenario", load_named_scenario))
     clash = sorted(set(rb.scenarios) & set(rb.regimes))
     if clash:
         raise LoadError(rules_dir / "scenarios", f"scenario id {clash[0]!r} is already a regime")
-    rb.countries = FileStore(countries_dir, load_country)
+    rb.countries = FileStore(countries_dir, cached("country", load_country))
     return rb
 
 

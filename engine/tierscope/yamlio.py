@@ -8,13 +8,15 @@ pydantic validation error can be reported as `file:line: field: message`.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.nodes import MappingNode
+from typing import TYPE_CHECKING, Any
 
 from .errors import LoadError
+
+if TYPE_CHECKING:
+    import yaml
+    from yaml.nodes import MappingNode
 
 
 class LineDict(dict):
@@ -39,16 +41,32 @@ class LineList(list):
         self.line: int = 0
 
 
-# libyaml's parser when available (about 5x faster); both are safe loaders.
-_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@cache
+def _strict_loader() -> type:
+    """SafeLoader (libyaml's when available, about 5x faster; both are safe) with
+    duplicate-key detection and line tracking. Built on first use, so that PyYAML is
+    imported only when a file is actually parsed (not when every file comes from the
+    validated cache)."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class _StrictLoader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    _StrictLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+    )
+    _StrictLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence
+    )
+    return _StrictLoader
 
 
-class _StrictLoader(_SafeBase):  # type: ignore[misc,valid-type]
-    """SafeLoader with duplicate-key detection and line tracking."""
-
-
-def _construct(loader: _StrictLoader, node: yaml.Node) -> Any:
+def _construct(loader: Any, node: yaml.Node) -> Any:
     """Construct one node; a bad scalar (e.g. the date 2025-02-30) keeps its line."""
+    import yaml
+
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, OverflowError) as exc:
@@ -57,7 +75,9 @@ def _construct(loader: _StrictLoader, node: yaml.Node) -> Any:
         ) from None
 
 
-def _construct_mapping(loader: _StrictLoader, node: MappingNode, deep: bool = False) -> LineDict:
+def _construct_mapping(loader: Any, node: MappingNode, deep: bool = False) -> LineDict:
+    import yaml
+
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
@@ -90,23 +110,19 @@ def _construct_mapping(loader: _StrictLoader, node: MappingNode, deep: bool = Fa
     return result
 
 
-def _construct_sequence(
-    loader: _StrictLoader, node: yaml.SequenceNode, deep: bool = False
-) -> LineList:
+def _construct_sequence(loader: Any, node: yaml.SequenceNode, deep: bool = False) -> LineList:
     result = LineList(_construct(loader, child) for child in node.value)
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     result.line = node.start_mark.line + 1
     return result
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
 def parse_yaml(text: str, path: Path | str) -> Any:
     """Parse one YAML document safely; any problem becomes a LoadError with a line."""
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        return yaml.load(text, Loader=_strict_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = min(mark.line + 1, len(text.splitlines()) or 1) if mark else None  # EOF: last line
