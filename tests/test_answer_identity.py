@@ -1,11 +1,13 @@
 """Caching never changes an answer: every fast path gives the bytes of the reference path.
 
-The reference path runs durable-rules for every question (`memo=False`), builds every
-result afresh (`cache=False`) and serialises it with pydantic. The fast paths are
-`Project.query` (evaluation memo + result parts cached by validity interval) and the
-spliced JSON lines of `sweep`. They are compared byte for byte over the whole world, every
-shipped scenario plus one with a parameter that changes in the middle of a provision
-epoch, on dates either side of every kind of dated input. Nothing here pins the law:
+The reference path reads every file from YAML (TIERSCOPE_CACHE=off), runs durable-rules
+for every question (`memo=False`), builds every result afresh (`cache=False`) and
+serialises it with pydantic. The fast paths are `Project.query` (validated files from the
+on-disk cache, evaluation memo, result parts cached by validity interval), first filling
+the on-disk cache and then reading from it, and the spliced JSON lines of `sweep`. They
+are compared byte for byte over the whole world, every shipped scenario plus one with a
+parameter that changes in the middle of a provision epoch, on dates either side of every
+kind of dated input. Nothing here pins the law:
 whatever the rule files say, both paths must say the same.
 
 The last tests break the caches on purpose and check that this comparison notices, so
@@ -15,6 +17,7 @@ it cannot pass vacuously.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,7 +102,22 @@ def queried(project: Project, specs: list[str]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def expected(specs: list[str]) -> list[str]:
-    return list(reference(Project.shipped(), specs))
+    saved = os.environ.get("TIERSCOPE_CACHE")
+    os.environ["TIERSCOPE_CACHE"] = "off"
+    try:
+        return list(reference(Project.shipped(), specs))
+    finally:
+        if saved is None:
+            del os.environ["TIERSCOPE_CACHE"]
+        else:
+            os.environ["TIERSCOPE_CACHE"] = saved
+
+
+@pytest.fixture
+def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("TIERSCOPE_CACHE", raising=False)
+    monkeypatch.setenv("TIERSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
 
 
 def first_difference(got: list[str], want: list[str]) -> str | None:
@@ -118,11 +136,16 @@ def test_reference_covers_world_scenarios_and_answers(expected: list[str], specs
     assert len(answered) > len(expected) // 2  # mostly real answers, not errors
 
 
-def test_query_answers_are_byte_identical_to_uncached(expected: list[str], specs: list[str]):
-    project = Project.shipped()
+def test_query_answers_are_byte_identical_to_uncached(
+    expected: list[str], specs: list[str], fresh_cache: Path
+):
+    project = Project.shipped()  # reads YAML and fills the on-disk cache
     assert first_difference(list(queried(project, specs)), expected) is None
+    assert any(fresh_cache.rglob("*.pickle"))
     # and again, now that every cache is full
     assert first_difference(list(queried(project, specs)), expected) is None
+    # a new process's view: every file from the on-disk cache
+    assert first_difference(list(queried(Project.shipped(), specs)), expected) is None
 
 
 def test_sweep_lines_are_byte_identical_to_uncached(expected: list[str], specs: list[str]):

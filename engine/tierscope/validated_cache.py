@@ -89,8 +89,11 @@ def _salt() -> bytes:
     return _SALT[0]
 
 
-def content_key(kind: str, files: Iterable[Path]) -> bytes:
-    h = hashlib.sha256(_salt() + kind.encode() + b"\0")
+def content_key(kind: str, target: Path, files: Iterable[Path]) -> bytes:
+    """What `load(target)` depends on: the engine, the target's own path (several
+    targets may read the same files, e.g. each regime of a folder of regimes) and the
+    path and bytes of every file read."""
+    h = hashlib.sha256(_salt() + kind.encode() + b"\0" + str(target.resolve()).encode() + b"\0")
     for path in files:
         h.update(str(path.resolve()).encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
@@ -141,7 +144,7 @@ def cached(
         if folder is None:
             return load(path)
         try:
-            key = content_key(kind, deps(path) if deps else [path])
+            key = content_key(kind, path, deps(path) if deps else [path])
         except OSError:
             return load(path)  # unreadable: let the loader say why
         found, value = _read(folder, key)
