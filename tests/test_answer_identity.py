@@ -79,11 +79,12 @@ def reference(project: Project, specs: list[str]) -> Iterator[str]:
                     yield f"error: {exc.message}"
 
 
-def normalised(lines: Iterator[str]) -> Iterator[str]:
-    """Sweep lines with error lines reduced to their message, as `reference` gives them."""
+def normalised(lines: Iterator[bytes]) -> Iterator[str]:
+    """Sweep lines as text, error lines reduced to their message as `reference` gives them."""
     import json
 
-    for line in lines:
+    for raw in lines:
+        line = raw.decode()
         if '"error":' in line and '"tier":' not in line:
             yield f"error: {json.loads(line)['error']}"
         else:
@@ -169,11 +170,11 @@ def test_a_cache_that_ignores_dates_is_caught(
 def test_shared_fragments_in_the_wrong_place_are_caught(
     expected: list[str], specs: list[str], monkeypatch: pytest.MonkeyPatch
 ):
-    """A splice that drops the per-answer fields between shared runs is noticed."""
+    """A splice that puts a per-answer field out of its place is noticed."""
     from tierscope import sweep as sweep_mod
 
-    monkeypatch.setattr(
-        sweep_mod, "_PLAN", tuple(run for run in sweep_mod._PLAN if run[1] != ("groups",))
-    )
+    plan = sweep_mod._PLAN
+    swapped = (*plan[:1], plan[2], plan[1], *plan[3:])  # a shared run before `groups`
+    monkeypatch.setattr(sweep_mod, "_PLAN", swapped)
     got = list(normalised(sweep(Project.shipped(), specs, DATES)))
     assert first_difference(got, expected) is not None

@@ -376,16 +376,19 @@ def sweep(
     if not dates:
         dates = [dt.date.today()]
     names = scenario or project.scenario_ids()
-    write = sys.stdout.write
-    batch: list[str] = []
+    sys.stdout.flush()
+    write = sys.stdout.buffer.write  # the lines are UTF-8 bytes already
+    batch: list[bytes] = []
     for line in run_sweep(project, names, dates, country or None):
         batch.append(line)
         if len(batch) >= 512:
-            write("\n".join(batch) + "\n")
+            batch.append(b"")
+            write(b"\n".join(batch))
             batch.clear()
     if batch:
-        write("\n".join(batch) + "\n")
-    sys.stdout.flush()
+        batch.append(b"")
+        write(b"\n".join(batch))
+    sys.stdout.buffer.flush()
 
 
 @app.command()
