@@ -28,7 +28,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -116,6 +115,8 @@ def _read(folder: Path, key: bytes) -> tuple[bool, object]:
 
 
 def _write(folder: Path, key: bytes, value: object) -> None:
+    import tempfile  # only when writing: a warm start never needs it
+
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")  # mode 0600
