@@ -10,9 +10,11 @@ analyst waits; CPU time (user + system) is steadier on a shared machine, so both
 shown. Targets (issue 12):
 
 - fresh process: `tierscope query IL` <= 2x `python -c "import pydantic, typer"` (also
-  shown against `python -c pass`); `tierscope check` <= 1.5x that query; the full
-  answers of the whole world (249 countries x 3 dates, `tierscope sweep`) within 20x of
-  a hand-written program (bench/hand_world.py), both gathering their own inputs;
+  shown against `python -c pass`, and against bench/typer_floor.py, the smallest typer
+  program with `query`'s signature, which shows what any typer command costs);
+  `tierscope check` <= 1.5x that query; the full answers of the whole world (249
+  countries x 3 dates, `tierscope sweep`) within 20x of a hand-written program
+  (bench/hand_world.py), both gathering their own inputs;
 - the sweep, 249 countries x 36 monthly dates x 8 scenarios (71,712 answers as JSON):
   < 3 s and < 400 MB peak RSS in-process (a fresh process timing `sweep()` itself),
   and < 5 s through the CLI (`tierscope sweep --monthly ... > /dev/null`).
@@ -88,6 +90,14 @@ def fresh_processes(rounds: int, env: dict[str, str]) -> dict[str, list[dict]]:
     cmds = {
         "pass": [py, "-c", "pass"],
         "floor": [py, "-c", "import pydantic, typer"],
+        "typer app": [
+            py,
+            str(ROOT / "bench" / "typer_floor.py"),
+            "query",
+            "IL",
+            "--as-of",
+            "2025-06-01",
+        ],
         "query": [py, "-m", "tierscope", "query", "IL", "--as-of", "2025-06-01"],
         "query, no cache": [py, "-m", "tierscope", "query", "IL", "--as-of", "2025-06-01"],
         "check": [py, "-m", "tierscope", "check"],
@@ -214,6 +224,15 @@ def warm_section(repeat: int) -> list[str]:
                 hand_written(c.code, c.groups_on(d), bool(g2g and g2g.value), p)
 
     t_hand = min(timed(hand) for _ in range(repeat * 2))
+
+    from tierscope.sweep import sweep
+
+    def spliced() -> None:
+        for _ in sweep(project, [SCENARIO], days):
+            pass
+
+    spliced()
+    t_sweep = min(timed(spliced) for _ in range(repeat))
     us = 1e6 / n
     return [
         f"warm, in-process: {len(countries)} countries x {len(days)} dates = {n} answers "
@@ -221,8 +240,10 @@ def warm_section(repeat: int) -> list[str]:
         f"  durable-rules every time (memo off)        {t_off * us:8.1f} us",
         f"  full query + JSON, new session (caches empty) {t_first * us:5.1f} us",
         f"  full query + JSON, warm                    {t_warm * us:8.1f} us",
+        f"  sweep line (spliced JSON), warm            {t_sweep * us:8.1f} us",
         f"  hand-written function (answer only)        {t_hand * us:8.1f} us",
         f"  ratio warm full query / hand-written       {t_warm / t_hand:8.1f}x",
+        f"  ratio warm sweep line / hand-written       {t_sweep / t_hand:8.1f}x",
     ]
 
 
@@ -270,6 +291,8 @@ def main() -> None:
         for label, a, b, target in (
             ("query / import floor", "query", "floor", "<= 2"),
             ("query / python -c pass", "query", "pass", "-"),
+            ("query / typer app", "query", "typer app", "-"),
+            ("typer app / import floor", "typer app", "floor", "-"),
             ("query no cache / floor", "query, no cache", "floor", "-"),
             ("check / query", "check", "query", "<= 1.5"),
             ("world / hand-written", "world", "hand", "<= 20"),
