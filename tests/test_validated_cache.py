@@ -89,3 +89,11 @@ def test_a_file_that_fails_to_load_fails_every_time(cache: Path, project_copy):
     for _ in range(2):
         with pytest.raises(LoadError):
             load_rulebase(rules, countries).countries["IL"]
+
+
+def test_the_folder_is_bounded(cache: Path, project_copy, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(validated_cache, "MAX_ENTRIES", 4)
+    rb = load_rulebase(*project_copy)
+    for code in list(rb.countries)[:12]:
+        rb.countries[code]
+    assert 0 < len(list(cache.glob("*.pickle"))) <= 4

@@ -37,6 +37,7 @@ T = TypeVar("T")
 _PKG = Path(__file__).resolve().parent
 _SALT: list[bytes] = []
 _DIRS: dict[tuple[str | None, ...], Path | None] = {}
+MAX_ENTRIES = 4096  # about 30 copies of the shipped files; the oldest half go beyond it
 
 
 def cache_dir() -> Path | None:
@@ -129,6 +130,23 @@ def _write(folder: Path, key: bytes, value: object) -> None:
     except OSError:  # disk full: leave no partial entry behind
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        return
+    _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    """Bound the folder: entries of edited files are never read again, so when there are
+    more than MAX_ENTRIES, the least recently written half goes (only on a write, which
+    is rare: a warm start writes nothing)."""
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.endswith(".pickle")]
+        if len(entries) <= MAX_ENTRIES:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime)
+        for e in entries[: len(entries) // 2]:
+            os.unlink(e.path)
+    except OSError:
+        pass
 
 
 def cached(
