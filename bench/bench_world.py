@@ -272,7 +272,7 @@ def main() -> None:
             "TIERSCOPE_CACHE_DIR": tmp,
         }
         print(
-            f"tierscope bench, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
+            f"tierscope bench, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
             f"{platform.machine()} x{os.cpu_count()} cores, Python {platform.python_version()}, "
             f"load average {os.getloadavg()[0]:.1f}"
         )
