@@ -97,3 +97,18 @@ def test_the_folder_is_bounded(cache: Path, project_copy, monkeypatch: pytest.Mo
     for code in list(rb.countries)[:12]:
         rb.countries[code]
     assert 0 < len(list(cache.glob("*.pickle"))) <= 4
+
+
+def test_the_chip_catalogue_is_cached_and_follows_edits(cache: Path, project_copy):
+    from tierscope.chips import load_chips
+    from tierscope.service import Project
+
+    rules, countries = project_copy
+    assert Project(rules, countries).chips == load_chips(rules)
+    assert Project(rules, countries).chips == load_chips(rules)  # from the cache
+    path = sorted((rules / "chips").glob("*.yaml"))[0]
+    text = path.read_text()
+    path.write_text(text.replace("name: ", "name: Edited ", 1))
+    edited = Project(rules, countries).chips
+    assert edited == load_chips(rules)
+    assert edited[path.stem].name.startswith("Edited ")

@@ -54,8 +54,12 @@ class Project:
     @cached_property
     def chips(self) -> dict[str, ChipSpec]:
         from .chips import load_chips  # imported on demand: `query` rarely needs chips
+        from .validated_cache import cached
 
-        return load_chips(self.rules_dir)
+        def files(rules_dir: Path) -> list[Path]:
+            return sorted((rules_dir / "chips").glob("*.yaml"))
+
+        return cached("chips", load_chips, files)(self.rules_dir)
 
     def scenario_ids(self) -> list[str]:
         """Regimes first (each is a scenario too), then the shipped scenarios."""
