@@ -14,7 +14,8 @@ shown. Targets (issue 12):
   program with `query`'s signature, which shows what any typer command costs);
   `tierscope check` <= 1.5x that query; the full answers of the whole world (249
   countries x 3 dates, `tierscope sweep`) within 20x of a hand-written program
-  (bench/hand_world.py), both gathering their own inputs;
+  (bench/hand_world.py), both gathering their own inputs (also through the ordinary
+  `tierscope query` of all 249 countries, one date, against the same for one date);
 - the sweep, 249 countries x 36 monthly dates x 8 scenarios (71,712 answers as JSON):
   < 3 s and < 400 MB peak RSS in-process (a fresh process timing `sweep()` itself),
   and < 5 s through the CLI (`tierscope sweep --monthly ... > /dev/null`).
@@ -87,6 +88,7 @@ def span(values: list[float], fmt: str = "{:.2f}") -> str:
 def fresh_processes(rounds: int, env: dict[str, str]) -> dict[str, list[dict]]:
     py = sys.executable
     days_args = [a for d in DAYS for a in ("--as-of", d)]
+    codes = sorted(p.stem for p in (ROOT / "countries").glob("*.yaml"))
     cmds = {
         "pass": [py, "-c", "pass"],
         "floor": [py, "-c", "import pydantic, typer"],
@@ -103,6 +105,11 @@ def fresh_processes(rounds: int, env: dict[str, str]) -> dict[str, list[dict]]:
         "check": [py, "-m", "tierscope", "check"],
         "world": [py, "-m", "tierscope", "sweep", "-s", SCENARIO, *days_args],
         "hand": [py, str(ROOT / "bench" / "hand_world.py"), "rules", "countries", *DAYS],
+        # the ordinary `query` path (validated result models, indented JSON), one date
+        "world, query 1 date": [
+            *[py, "-m", "tierscope", "query", *codes, "--as-of", DAYS[1], "-f", "json"]
+        ],
+        "hand, 1 date": [py, str(ROOT / "bench" / "hand_world.py"), "rules", "countries", DAYS[1]],
     }
     no_cache = dict(env, TIERSCOPE_CACHE="off")
     for name in ("query", "world"):  # warm the validated cache and the file cache
@@ -298,6 +305,7 @@ def main() -> None:
             ("query no cache / floor", "query, no cache", "floor", "-"),
             ("check / query", "check", "query", "<= 1.5"),
             ("world / hand-written", "world", "hand", "<= 20"),
+            ("world query / hand, 1 date", "world, query 1 date", "hand, 1 date", "<= 20"),
         ):
             print(
                 f"  {label:28s} {span(ratio(a, b, wall)):>18s}x {span(ratio(a, b, cpu)):>18s}x"
