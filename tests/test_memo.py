@@ -57,3 +57,16 @@ def test_a_group_a_rule_tests_does_split_the_memo(project: Project):
     assert evaluate(world, twin, FRAMEWORK_DAY).resolutions is not (
         evaluate(world, base, FRAMEWORK_DAY).resolutions
     )
+
+
+def test_a_project_keeps_a_bounded_number_of_worlds(monkeypatch: pytest.MonkeyPatch):
+    from tierscope import service
+
+    monkeypatch.setattr(service, "WORLDS_LIMIT", 2)
+    project = Project.shipped()
+    for n in range(1, 5):
+        project.world("framework-2025", {"lpp_consignees_per_year": n})
+    assert len(project._worlds) == 2
+    # a forgotten world is simply built again, with the same answers
+    again = project.world("framework-2025", {"lpp_consignees_per_year": 1})
+    assert again.parameters["assumptions.lpp_consignees_per_year"].value_at(FRAMEWORK_DAY) == 1

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .models.chip import ChipSpec
 
 DEFAULT_SCENARIO = "framework-2025"
+WORLDS_LIMIT = 64  # Worlds kept per Project (each --assume combination is one)
 
 
 @dataclass
@@ -85,6 +86,8 @@ class Project:
                     world.countries,
                     world.notes,
                 )
+            if len(self._worlds) >= WORLDS_LIMIT:  # bounded: forget the oldest
+                del self._worlds[next(iter(self._worlds))]
             self._worlds[key] = world
         return self._worlds[key]
 
