@@ -48,13 +48,22 @@ def _field(name: str, value: Any) -> bytes:
     return b'"' + name.encode() + b'":' + to_json(value)
 
 
-def _template(parts: dict[str, Any]) -> list[bytes | str]:
-    """The line of one result: shared runs serialised, per-answer runs left as their first
-    field's name, to be filled in per answer."""
-    return [
-        b",".join(_field(n, parts[n]) for n in names) if shared else names[0]
-        for shared, names in _PLAN
-    ]
+_SLOTS = tuple(names[0] for shared, names in _PLAN if not shared)  # country, groups, deals
+
+
+def _template(parts: dict[str, Any]) -> tuple[bytes, ...]:
+    """The shared text of one result's line, cut where the per-answer runs go:
+    line = cuts[0] + slot 0 + cuts[1] + slot 1 + ... + cuts[-1], slots in `_SLOTS` order."""
+    cuts = [b"{"]
+    for i, (shared, names) in enumerate(_PLAN):
+        sep = b"," if i else b""
+        if shared:
+            cuts[-1] += sep + b",".join(_field(n, parts[n]) for n in names)
+        else:
+            cuts[-1] += sep
+            cuts.append(b"")
+    cuts[-1] += b"}"
+    return tuple(cuts)
 
 
 class _Splicer:
@@ -62,12 +71,12 @@ class _Splicer:
 
     def __init__(self, project: Project, world: World) -> None:
         self.project = project
-        self._templates: dict[int, tuple[dict[str, Any], list[bytes | str]]] = {}
+        self._templates: dict[int, tuple[dict[str, Any], tuple[bytes, ...]]] = {}
         self._groups: dict[frozenset[str], bytes] = {}  # a few dozen distinct group sets
         self._scenario = _field("scenario", world.scenario_id)
         self._title = _field("scenario_title", world.title)
 
-    def template(self, parts: dict[str, Any]) -> list[bytes | str]:
+    def template(self, parts: dict[str, Any]) -> tuple[bytes, ...]:
         hit = self._templates.get(id(parts))
         if hit is not None and hit[0] is parts:
             return hit[1]
@@ -93,9 +102,12 @@ class _Splicer:
             "groups": groups_json,
             "deals": deals,
         }
-        return (
-            b"{" + b",".join(p if type(p) is bytes else per[p] for p in self.template(parts)) + b"}"
-        )
+        cuts = self.template(parts)
+        out = [cuts[0]]
+        for slot, cut in zip(_SLOTS, cuts[1:], strict=True):
+            out.append(per[slot])
+            out.append(cut)
+        return b"".join(out)
 
 
 def _error(country: bytes, scenario: bytes, as_of: bytes, message: str) -> bytes:
