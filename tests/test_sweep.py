@@ -59,7 +59,9 @@ def test_monthly_spans_every_month_inclusive():
     assert [d.isoformat() for d in days] == ["2024-11-15", "2024-12-15", "2025-01-15", "2025-02-15"]
 
 
-@pytest.mark.parametrize("span", ["2024-01-01", "2024-01-31..2024-05-01", "x..2024-01-01"])
+@pytest.mark.parametrize(
+    "span", ["2024-01-01", "2024-01-31..2024-05-01", "x..2024-01-01", "2024-05-01..2024-01-01"]
+)
 def test_a_bad_monthly_span_is_a_clear_error(span):
     with pytest.raises(TierscopeError):
         monthly(span)

@@ -334,6 +334,8 @@ def monthly(span: str) -> list[dt.date]:
     start, end = parse_date(first), parse_date(last)
     if start.day > 28:
         raise TierscopeError(f"--monthly {span!r}: start on day 1 to 28, so every month has it")
+    if end < start:
+        raise TierscopeError(f"--monthly {span!r}: the last date is before the first")
     days = []
     y, m = start.year, start.month
     while (y, m, start.day) <= (end.year, end.month, end.day):
