@@ -198,7 +198,7 @@ def explain(
     ev = project.evaluate(country, scenario, day)
     from .service import build_result
 
-    r = build_result(ev)
+    r = build_result(ev, law=project.law_on(ev.world, day))
     if format is OutputFormat.json:
         print(
             r.model_dump_json(
@@ -231,9 +231,9 @@ def countries(
     as_of: AsOfOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
-    """List countries with their tier and EAR country groups on a date.
+    """List countries with their tier and EAR country groups on a date (default: today).
 
-    Example: tierscope countries --tier 1
+    Example: tierscope countries --scenario framework-2025 --as-of 2025-03-01 --tier 1
     """
     day = parse_date(as_of)
     project = _project()
@@ -247,6 +247,7 @@ def countries(
         if tier is None or t == tier:
             rows.append(
                 {
+                    "as_of": str(day),
                     "country": code,
                     "name": ev.country.name,
                     "tier": t,
@@ -254,6 +255,9 @@ def countries(
                     "groups": sorted(ev.inputs["groups"]),
                 }
             )
+    banner = project.law_on(world, day).banner
+    if banner and format is OutputFormat.table:
+        out.print(f"[bold yellow]{banner}[/bold yellow]", highlight=False)
     _print_rows(rows, format, title=f"{world.title}, as of {day}")
 
 

@@ -18,11 +18,18 @@ from .describe import describe
 from .errors import RuleConflictError
 from .evaluate import Evaluation, evaluate
 from .loader import RuleBase, load_rulebase
-from .models.common import weakest
+from .models.common import Status, weakest
 from .models.condition import FactTest, walk
 from .models.parameter import Parameter
 from .models.provision import Provision, ReviewPolicy
-from .models.result import DealResult, Firing, NotApplied, ParameterUse, QueryResult
+from .models.result import (
+    DealResult,
+    Firing,
+    NotApplied,
+    ParameterUse,
+    PathwayResult,
+    QueryResult,
+)
 from .models.scenario import Scenario
 from .paths import data_dirs
 from .precedence import Resolution
@@ -33,7 +40,19 @@ from .world import World
 if TYPE_CHECKING:
     from .models.chip import ChipSpec
 
-DEFAULT_SCENARIO = "framework-2025"
+# With no --scenario every command answers the law in force on the date asked.
+DEFAULT_SCENARIO = "current-law"
+# The timeline scenario whose windows say which regime was the law on a date.
+LAW_TIMELINE = "current-law"
+
+
+@dataclass(frozen=True)
+class LawContext:
+    """Which regime was the law on a date, and a banner when the answer is another one."""
+
+    regime_in_force: str
+    regime_in_force_title: str
+    banner: str | None
 
 
 @dataclass
@@ -87,6 +106,41 @@ class Project:
     def country_code(self, query: str) -> str:
         return resolve_country(query, self.rulebase.countries)
 
+    def law_on(self, world: World, day: dt.date) -> LawContext:
+        """The regime in force on `day` (from the windows of `current-law`), and a banner
+        when `world` answers as a regime that was not the law on that day."""
+        rb = self.rulebase
+        timeline = rb.scenarios.get(LAW_TIMELINE)
+        root = world.regime.header.id
+        if root not in rb.regimes and root in rb.scenarios and rb.scenarios[root].regimes:
+            timeline = rb.scenarios[root]
+        windows = (timeline.regimes or []) if timeline is not None else []
+        current = next(
+            (
+                w
+                for w in windows
+                if (w.start is None or w.start <= day) and (w.until is None or day < w.until)
+            ),
+            None,
+        )
+        if current is None or current.regime not in rb.regimes:
+            return LawContext(root, world.regime.header.title, None)
+        law_title = rb.regimes[current.regime].header.title
+        banner = None
+        if root in rb.regimes and root != current.regime:
+            own = [w for w in windows if w.regime == root]
+            spans = "; ".join(
+                f"{w.start or 'earlier'} to {w.until or 'today'}"
+                + (f" ({w.note})" if w.note else "")
+                for w in own
+            )
+            banner = (
+                f"Not the law on {day}: {world.title} answers as {root}, which was the law "
+                f"{spans or 'on no date'}. The law in force was {current.regime} "
+                f"({law_title}): use --scenario {LAW_TIMELINE}."
+            )
+        return LawContext(current.regime, law_title, banner)
+
     def evaluate(
         self, country: str, scenario: str, day: dt.date, assume: Mapping[str, int] | None = None
     ) -> Evaluation:
@@ -103,7 +157,8 @@ class Project:
         day = day or dt.date.today()
         ev = self.evaluate(country, scenario, day, assume)
         # the chip catalogue is only read when a deal needs pricing (keeps `query` start-up fast)
-        return build_result(ev, self.chips if any(d.chips for d in ev.country.deals) else None)
+        chips = self.chips if any(d.chips for d in ev.country.deals) else None
+        return build_result(ev, chips, self.law_on(ev.world, day))
 
 
 def _value_text(value: object) -> str:
@@ -229,6 +284,7 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
         "review_detail": review.detail if review else None,
         "pathways": pathways,
         "status": weakest([p.status for p in winners] + [pw.status for pw in pathways]),
+        "status_reason": _weakest_input(winners, pathways, h100),
         "citations": sorted({p.citation for p in winners}),
         "fired": _firings(ev),
         "not_applied": [
@@ -258,9 +314,44 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
     return parts
 
 
-def build_result(ev: Evaluation, chips: Mapping[str, ChipSpec] | None = None) -> QueryResult:
+def _weakest_input(
+    winners: list[Provision], pathways: list[PathwayResult], h100: ParameterUse
+) -> str:
+    """Name the input that sets the answer's status: the first of the weakest among the
+    provisions that defined an output and the parameters the pathways read."""
+    inputs: list[tuple[Status, str]] = [
+        (p.status, f"provision {p.id} ({p.citation})") for p in sorted(winners, key=lambda p: p.id)
+    ]
+    for pw in pathways:
+        for u in pw.parameters:
+            inputs.append((u.status, f"parameter {u.id} = {_shown(u.value)} from {u.effective}"))
+        if pw.ceiling_tpp is not None:
+            inputs.append((h100.status, f"parameter {h100.id} = {h100.value:,} (H100e conversion)"))
+    if not inputs:
+        return ""
+    status, what = max(inputs, key=lambda i: i[0].rank)  # max keeps the first of equals
+    return f"{status.value}: {what}"
+
+
+def _shown(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def build_result(
+    ev: Evaluation,
+    chips: Mapping[str, ChipSpec] | None = None,
+    law: LawContext | None = None,
+) -> QueryResult:
     """Quantify one evaluation into a validated, cited QueryResult."""
     parts = _shared_parts(ev)
+    if law is not None:
+        parts = {
+            **parts,
+            "regime_in_force": law.regime_in_force,
+            "regime_in_force_title": law.regime_in_force_title,
+            "banner": law.banner,
+            "warnings": ([law.banner] if law.banner else []) + parts["warnings"],
+        }
     h100 = parts["h100_tpp"].value
     return QueryResult(
         country=ev.country.code,

@@ -99,6 +99,7 @@ REVIEW_POLICIES: dict[str, str] = {
     "presumption-of-approval": "Licence applications are reviewed with a presumption of approval.",
     "case-by-case": "Licence applications are reviewed case by case.",
     "presumption-of-denial": "Licence applications are reviewed with a presumption of denial.",
+    "policy-of-denial": "Licence applications are reviewed under a policy of denial.",
     "allocation": (
         "Licence applications are reviewed against the destination's country allocation."
     ),
