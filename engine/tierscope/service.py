@@ -271,6 +271,7 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
                     used.setdefault(
                         node.operand, parameter_use(world.parameters, node.operand, day)
                     )
+    lists = list(used.values())  # country lists the deciding provisions read (Supp. No. 5 ...)
     for pw in pathways:
         for u in pw.parameters:
             used.setdefault(u.id, u)
@@ -283,8 +284,12 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
         "review_policy": review.policy if review else None,
         "review_detail": review.detail if review else None,
         "pathways": pathways,
-        "status": weakest([p.status for p in winners] + [pw.status for pw in pathways]),
-        "status_reason": _weakest_input(winners, pathways, h100),
+        "status": weakest(
+            [p.status for p in winners]
+            + [u.status for u in lists]
+            + [pw.status for pw in pathways]
+        ),
+        "status_reason": _weakest_input(winners, lists, pathways, h100),
         "citations": sorted({p.citation for p in winners}),
         "fired": _firings(ev),
         "not_applied": [
@@ -315,13 +320,17 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
 
 
 def _weakest_input(
-    winners: list[Provision], pathways: list[PathwayResult], h100: ParameterUse
+    winners: list[Provision],
+    lists: list[ParameterUse],
+    pathways: list[PathwayResult],
+    h100: ParameterUse,
 ) -> str:
     """Name the input that sets the answer's status: the first of the weakest among the
     provisions that defined an output and the parameters the pathways read."""
     inputs: list[tuple[Status, str]] = [
         (p.status, f"provision {p.id} ({p.citation})") for p in sorted(winners, key=lambda p: p.id)
     ]
+    inputs.extend((u.status, f"parameter {u.id} from {u.effective}") for u in lists)
     for pw in pathways:
         for u in pw.parameters:
             inputs.append((u.status, f"parameter {u.id} = {_shown(u.value)} from {u.effective}"))
