@@ -226,3 +226,27 @@ def test_the_headquarters_licence_moves_from_744_23_to_742_6(project):
     assert any("744.23(a)(3)" in c for c in before.citations)
     assert any("742.6(a)(6)(iii)(A)" in c for c in after.citations)
     assert not any("744.23(a)(3)" in c for c in after.citations)
+
+
+# -- model weights (4E091): 742.6(a)(13), (b)(14); 740.27(a)(3) --------------------------------
+
+
+def test_model_weights_need_a_licence_everywhere_and_face_denial_outside_supp5a(project):
+    il = project.query("Israel", FW, DAY, item="4E091")
+    assert il.licence_required and il.review_policy == "presumption-of-denial"  # (b)(14)
+    assert il.pathways == []  # no chip route (LPP, allocation, VEU) carries weights
+    fr = project.query("France", FW, DAY, item="4E091")
+    assert fr.licence_required and "aia_model_weights" in pathways(fr)  # 740.27(a)(3)
+    assert "lpp" not in pathways(fr) and "aia" not in pathways(fr)
+    cn = project.query("China", FW, DAY, item="4E091")
+    assert cn.licence_required and cn.pathways == []  # no AIA in D:5 (740.27(a)(3)(i))
+
+
+def test_model_weights_have_no_answer_where_no_rule_speaks_of_them(project):
+    from tierscope.errors import RuleConflictError
+
+    with pytest.raises(RuleConflictError, match="no provisions for 4E091"):
+        project.query("Israel", "current-law", dt.date(2026, 6, 1), item="4E091")
+    assert project.query(
+        "Israel", "current-law", dt.date(2025, 3, 1), item="4E091"
+    ).licence_required

@@ -21,6 +21,7 @@ from .render import (
     query_md,
 )
 from .service import DEFAULT_SCENARIO, Project
+from .vocabulary import DEFAULT_ITEM, ITEMS
 
 app = typer.Typer(
     name="tierscope",
@@ -64,6 +65,13 @@ FormatOpt = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table (default), json, csv or md.")
 ]
 
+ItemOpt = Annotated[
+    str,
+    typer.Option(
+        "--item",
+        help="What is exported: 3A090.a (AI chips, default) or 4E091 (model weights; framework only).",
+    ),
+]
 
 AssumeOpt = Annotated[
     list[str] | None,
@@ -152,17 +160,22 @@ def query(
     as_of: AsOfOpt = None,
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
+    item: ItemOpt = DEFAULT_ITEM,
 ) -> None:
-    """Tier, licence picture, pathway ceilings and total reachable compute.
+    """Tier, licence picture, pathway ceilings and total reachable compute, under the law in
+    force on the date unless --scenario names another regime or scenario.
 
-    Examples: tierscope query Israel; tierscope query IL --scenario current-law --as-of 2026-02-01;
-    tierscope query IL --scenario framework-2025+israel-arrangement --assume lpp_consignees_per_year=20
+    Examples: tierscope query Israel; tierscope query IL --scenario framework-2025 --as-of 2025-03-01;
+    tierscope query IL --scenario framework-2025+israel-arrangement --assume nveu_count=1;
+    tierscope query Israel --scenario framework-2025 --as-of 2025-03-01 --item 4E091
     """
     day = parse_date(as_of)
     assumptions = parse_assume(assume)
+    if item not in ITEMS:
+        raise TierscopeError(f"--item {item!r}: use one of {', '.join(ITEMS)}")
     project = _project()
     _check_assumptions(project, assumptions)
-    results = [project.query(c, scenario, day, assumptions) for c in country]
+    results = [project.query(c, scenario, day, assumptions, item=item) for c in country]
     if format is OutputFormat.json:
         print(query_json(results))
     elif format is OutputFormat.csv:

@@ -133,7 +133,8 @@ def print_query_table(
         )
         console.print(
             f"  Tier [bold]{r.tier if r.tier is not None else 'none (no tiers in this regime)'}[/bold]   "
-            f"Licence required for 3A090.a/4A090.a: [bold]{'yes' if r.licence_required else 'no'}[/bold]   "
+            f"Licence required for {'3A090.a/4A090.a' if r.item == '3A090.a' else r.item}: "
+            f"[bold]{'yes' if r.licence_required else 'no'}[/bold]   "
             f"Review: [bold]{r.review_policy or '-'}[/bold]"
         )
         if r.review_detail:

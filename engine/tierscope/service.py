@@ -35,6 +35,7 @@ from .paths import data_dirs
 from .precedence import Resolution
 from .quantify import H100_PARAM, parameter_use, pathway_result, to_h100e, total_reachable
 from .scenario import apply_scenario, build_world
+from .vocabulary import DEFAULT_ITEM
 from .world import World
 
 if TYPE_CHECKING:
@@ -142,10 +143,15 @@ class Project:
         return LawContext(current.regime, law_title, banner)
 
     def evaluate(
-        self, country: str, scenario: str, day: dt.date, assume: Mapping[str, int] | None = None
+        self,
+        country: str,
+        scenario: str,
+        day: dt.date,
+        assume: Mapping[str, int] | None = None,
+        item: str = DEFAULT_ITEM,
     ) -> Evaluation:
         world = self.world(scenario, assume)
-        return evaluate(world, world.countries[self.country_code(country)], day)
+        return evaluate(world, world.countries[self.country_code(country)], day, item=item)
 
     def query(
         self,
@@ -153,9 +159,10 @@ class Project:
         scenario: str = DEFAULT_SCENARIO,
         day: dt.date | None = None,
         assume: Mapping[str, int] | None = None,
+        item: str = DEFAULT_ITEM,
     ) -> QueryResult:
         day = day or dt.date.today()
-        ev = self.evaluate(country, scenario, day, assume)
+        ev = self.evaluate(country, scenario, day, assume, item)
         # the chip catalogue is only read when a deal needs pricing (keeps `query` start-up fast)
         chips = self.chips if any(d.chips for d in ev.country.deals) else None
         return build_result(ev, chips, self.law_on(ev.world, day))
@@ -285,9 +292,7 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
         "review_detail": review.detail if review else None,
         "pathways": pathways,
         "status": weakest(
-            [p.status for p in winners]
-            + [u.status for u in lists]
-            + [pw.status for pw in pathways]
+            [p.status for p in winners] + [u.status for u in lists] + [pw.status for pw in pathways]
         ),
         "status_reason": _weakest_input(winners, lists, pathways, h100),
         "citations": sorted({p.citation for p in winners}),
@@ -369,6 +374,7 @@ def build_result(
         scenario_title=ev.world.title,
         as_of=ev.day,
         groups=sorted(ev.inputs["groups"]),
+        item=ev.inputs["item"],
         deals=deal_results(ev, chips, h100),
         **parts,
     )

@@ -122,6 +122,7 @@ class QueryResult(ResultModel):
     warnings: list[str] = []  # guidance and cautions that apply, each with its citation
     parameters_used: list[ParameterUse]  # every parameter the answer read, with provenance
     key_dates: list[str] = []  # the regime's dated events, for context
+    item: str = "3A090.a"  # what the question is about: 3A090.a (chips) or 4E091 (weights)
     regime_in_force: str = ""  # the regime that was the law on as_of (from current-law)
     regime_in_force_title: str = ""
     banner: str | None = None  # set when the answer is a regime that was not the law on as_of
