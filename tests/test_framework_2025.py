@@ -81,12 +81,13 @@ def test_lpp_is_about_1699_h100e_per_consignee_year_outside_the_allocation(proje
 
 
 def test_tier2_allocation_is_about_49900_h100e_and_counts(project):
-    # Tier 2 country allocation: 790,000,000 TPP for 2025-2027 (secondary).
+    # 15 CFR 742.6(b)(10)(iii)(B)(1): "a per-country allocation of 790,000,000 TPP for the
+    # period from 2025 to 2027" (read in 90 FR 4544; the H100e figure is a conversion).
     alloc = pathways(project.query("Israel", SCENARIO, FRAMEWORK_DAY))["country_allocation"]
     assert alloc.ceiling_tpp == 790_000_000
     assert alloc.ceiling_h100e == pytest.approx(49_900, abs=5)
     assert alloc.counts_against_country_allocation is True
-    assert alloc.status is Status.secondary
+    assert alloc.status is Status.primary
 
 
 def with_arrangement(country: Country, since: dt.date) -> Country:

@@ -16,7 +16,8 @@ from .chips import classify, order_tpp, parse_order
 from .evaluate import evaluate
 from .facts import OrderFacts
 from .models.common import Status, weakest
-from .models.provision import Routing
+from .models.condition import FactTest, walk
+from .models.provision import Provision, Routing
 from .models.result import PathwayResult, ResultModel
 from .quantify import parameter_use, to_h100e
 from .service import Project, build_result
@@ -191,7 +192,7 @@ def acquire(
             explanation.extend(
                 f"Not open: {n.title} [{n.citation}]; it requires {n.requires}."
                 for n in result.not_applied
-                if n.output.startswith("pathway:") and n.output[8:] not in ("nveu", "uveu")
+                if _closed_route_for(world.compiled.provisions[n.id], result.item)
             )
     rt = routing.get(route.id) if route else None
     obligations = [
@@ -246,6 +247,20 @@ def acquire(
                 ),
             }
         ),
+    )
+
+
+def _closed_route_for(p: Provision, item: str) -> bool:
+    """Whether a provision that did not apply is a route this order could have taken: a
+    licence exception or licence for this item (VEU routes are asked for with --veu)."""
+    pw = p.then.pathway
+    if pw is None or pw.routing is None or p.exception_to is not None:
+        return False
+    if pw.routing.authorisation in ("no-licence", "veu"):
+        return False
+    return not any(
+        isinstance(n, FactTest) and n.fact == "item" and n.op == "equals" and n.operand != item
+        for n in walk(p.when)
     )
 
 

@@ -89,9 +89,9 @@ def pathway_result(
             up_to = tpp + tpp * inc.value // 100
     share_uses = [parameter_use(params, s, day) for s in pw.share_limits]
     uses.extend(share_uses)
+    # the row's status is the legal figure's (TPP); the H100e conversion's status is shown
+    # beside the conversion and counted in the answer's status (service._shared_parts)
     statuses = [*(w.status for w in winners), *(u.status for u in uses)]
-    if tpp is not None:
-        statuses.append(h100.status)
     assert isinstance(h100.value, int)
     return PathwayResult(
         id=pw.id,

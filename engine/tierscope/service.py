@@ -292,7 +292,11 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
         "review_detail": review.detail if review else None,
         "pathways": pathways,
         "status": weakest(
-            [p.status for p in winners] + [u.status for u in lists] + [pw.status for pw in pathways]
+            [p.status for p in winners]
+            + [u.status for u in lists]
+            + [pw.status for pw in pathways]
+            # the H100e figures rest on the conversion as soon as any ceiling is a number
+            + ([h100.status] if any(pw.ceiling_tpp is not None for pw in pathways) else [])
         ),
         "status_reason": _weakest_input(winners, lists, pathways, h100),
         "citations": sorted({p.citation for p in winners}),
