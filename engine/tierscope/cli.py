@@ -28,14 +28,15 @@ app = typer.Typer(
     help=(
         "Answer what a country can acquire in advanced AI chips (ECCN 3A090.a/4A090.a) under "
         "US export-control regimes: its tier, licence picture and the ceiling of every pathway, "
-        "each traced to the rule and citation behind it.\n\n"
+        "each traced to the rule and citation behind it. Without --scenario every command "
+        "answers current-law: the law in force on the date asked.\n\n"
         "Examples:\n\n"
         "  tierscope query Israel\n\n"
-        "  tierscope query il --as-of 2025-06-01 --format json\n\n"
-        "  tierscope explain ISR\n\n"
-        "  tierscope countries --tier 1\n\n"
+        "  tierscope query il --scenario framework-2025 --as-of 2025-03-01 --format json\n\n"
+        "  tierscope explain ISR --scenario framework-2025 --as-of 2025-03-01\n\n"
+        "  tierscope countries --scenario framework-2025 --as-of 2025-03-01 --tier 1\n\n"
         "  tierscope compare Israel\n\n"
-        '  tierscope acquire Israel --chips "1000 x B200" --as-of 2025-06-01\n\n'
+        '  tierscope acquire Israel --chips "1000 x B200" --scenario framework-2025 --as-of 2025-03-01\n\n'
         "  tierscope check\n\n" + EXIT_CODES_HELP
     ),
     no_args_is_help=True,

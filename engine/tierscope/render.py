@@ -214,6 +214,8 @@ def print_query_table(
 def print_explain(
     console: Console, r: QueryResult, facts: dict[str, Any], group_sources: list[str]
 ) -> None:
+    if r.banner:
+        console.print(f"[bold yellow]{r.banner}[/bold yellow]", highlight=False)
     console.print(
         f"[bold]Why: {r.country_name} ({r.country}) under {r.scenario_title}, as of {r.as_of}[/bold]"
     )
