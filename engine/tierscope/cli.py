@@ -422,6 +422,8 @@ def acquire(
                 "eccn": line.eccn,
                 "licence_required": result.licence_required,
                 "route": result.route,
+                "authorisation": result.authorisation,
+                "licence_application": result.licence_application,
                 "share_of_allocation_pct": result.share_of_allocation_pct,
             }
             for line in result.order
