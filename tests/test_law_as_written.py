@@ -250,3 +250,23 @@ def test_model_weights_have_no_answer_where_no_rule_speaks_of_them(project):
     assert project.query(
         "Israel", "current-law", dt.date(2025, 3, 1), item="4E091"
     ).licence_required
+
+
+# -- status that means something ---------------------------------------------------------------
+
+
+def test_the_answer_names_the_nveu_step_held_after_the_table_as_its_weakest_input(project):
+    # Table 1 ends with "2027 Q1-4"; the engine holds that step from 2028 as an assumption.
+    from tests.test_framework_2025 import with_arrangement
+    from tierscope.evaluate import evaluate
+    from tierscope.service import build_result
+
+    world = project.world(FW)
+    il = with_arrangement(world.countries["IL"], dt.date(2025, 1, 13))
+    in_table = build_result(evaluate(world, il, dt.date(2027, 6, 1)))
+    held = build_result(evaluate(world, il, dt.date(2028, 6, 1)))
+    assert pathways(in_table)["nveu"].status is Status.primary
+    assert held.status is Status.unverified
+    assert held.status_reason.startswith(
+        "unverified: parameter framework_2025.nveu_installed_base_tpp = 5,064,000,000 from 2028-01-01"
+    )

@@ -39,6 +39,7 @@ def parameter_use(params: Mapping[str, Parameter], pid: str, day: dt.date) -> Pa
         effective=effective,
         status=dv.status,
         references=[r.text for r in dv.references],
+        note=dv.note,
     )
 
 

@@ -339,10 +339,17 @@ def _weakest_input(
     inputs: list[tuple[Status, str]] = [
         (p.status, f"provision {p.id} ({p.citation})") for p in sorted(winners, key=lambda p: p.id)
     ]
-    inputs.extend((u.status, f"parameter {u.id} from {u.effective}") for u in lists)
+    inputs.extend(
+        (u.status, f"parameter {u.id} from {u.effective}" + (f" ({u.note})" if u.note else ""))
+        for u in lists
+        if u.status is not Status.primary
+    )
     for pw in pathways:
         for u in pw.parameters:
-            inputs.append((u.status, f"parameter {u.id} = {_shown(u.value)} from {u.effective}"))
+            note = f" ({u.note})" if u.note and u.status is not Status.primary else ""
+            inputs.append(
+                (u.status, f"parameter {u.id} = {_shown(u.value)} from {u.effective}{note}")
+            )
         if pw.ceiling_tpp is not None:
             inputs.append((h100.status, f"parameter {h100.id} = {h100.value:,} (H100e conversion)"))
     if not inputs:

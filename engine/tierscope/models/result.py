@@ -23,6 +23,7 @@ class ParameterUse(ResultModel):
     effective: dt.date
     status: Status
     references: list[str]
+    note: str | None = None  # the dated value's note (why its status, which table row)
 
 
 class PathwayResult(ResultModel):
