@@ -201,15 +201,19 @@ def explain(
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     as_of: AsOfOpt = None,
     format: FormatOpt = OutputFormat.table,
+    item: ItemOpt = DEFAULT_ITEM,
 ) -> None:
-    """Why: the facts, the provisions that applied (and which were overridden),
-    the parameters used with their sources, and the citations.
+    """Why: the facts, the provisions that applied (and which were overridden), those in
+    force whose conditions did not hold (why not), the parameters used with their sources,
+    and the citations.
 
-    Example: tierscope explain Israel --as-of 2025-06-01
+    Example: tierscope explain Israel --scenario framework-2025 --as-of 2025-03-01
     """
     day = parse_date(as_of)
+    if item not in ITEMS:
+        raise TierscopeError(f"--item {item!r}: use one of {', '.join(ITEMS)}")
     project = _project()
-    ev = project.evaluate(country, scenario, day)
+    ev = project.evaluate(country, scenario, day, item=item)
     from .service import build_result
 
     r = build_result(ev, law=project.law_on(ev.world, day))
