@@ -133,6 +133,7 @@ def acquire(
     lpp = open_pathways.get("lpp")
     route: PathwayResult | None = None
     denial: str | None = None  # the review policy an order past a ceiling meets, if any
+    past_note = ""
     if not controlled:
         explanation.append("No item in the order is 3A090.a: these rules impose no licence on it.")
     else:
@@ -162,9 +163,9 @@ def acquire(
                         else "."
                     )
                 )
-                if rt.beyond_ceiling is not None:
+                if rt.beyond_ceiling is not None and denial is None:
                     denial = rt.beyond_ceiling
-                    explanation.append(
+                    past_note = (
                         f"Past the ceiling, applications face a {rt.beyond_ceiling.replace('-', ' ')} "
                         f"({'; '.join(pw.citations)})."
                     )
@@ -186,6 +187,10 @@ def acquire(
             elif rt.authorisation == "licence":
                 explanation.append(f"Needs a licence: {pw.title}.")
             break
+        if route is not None:
+            denial = None  # another route took the order: the ceiling passed is not its fate
+        elif denial is not None:
+            explanation.append(past_note)
         if route is None and licence and not open_pathways:
             explanation.append("No licence exception or VEU route is open: a licence is needed.")
         if route is None and licence:  # say why the routes the rules know are closed here
