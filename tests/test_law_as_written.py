@@ -270,3 +270,11 @@ def test_the_answer_names_the_nveu_step_held_after_the_table_as_its_weakest_inpu
     assert held.status_reason.startswith(
         "unverified: parameter framework_2025.nveu_installed_base_tpp = 5,064,000,000 from 2028-01-01"
     )
+
+
+def test_a_uveu_route_needs_a_consignee_headquartered_in_supp5a(project):
+    # 748.15(b)(2)(i): "UVEU must be headquartered in ... paragraph (a) of Supplement No. 5".
+    local = acquire(project, "Israel", "100 x H100", FW, DAY, veu=Veu.uveu)
+    assert local.route != "uveu" and any("hq_country" in e for e in local.explanation)
+    us = acquire(project, "Israel", "100 x H100", FW, DAY, consignee_hq="US", veu=Veu.uveu)
+    assert us.route == "uveu" and not us.licence_application

@@ -138,8 +138,8 @@ def acquire(
         explanation.append("No item in the order is 3A090.a: these rules impose no licence on it.")
     else:
         if veu is not Veu.none and veu.value not in open_pathways:
-            why = next(
-                (n.requires for n in result.not_applied if n.output == f"pathway:{veu.value}"), None
+            why = " or ".join(
+                f"({n.requires})" for n in result.not_applied if n.output == f"pathway:{veu.value}"
             )
             explanation.append(
                 f"The consignee holds a {veu.value.upper()} authorisation, but that route is not open here"
