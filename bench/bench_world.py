@@ -224,7 +224,6 @@ def warm_section(repeat: int) -> list[str]:
             p = {
                 "tier1": set(params["framework_2025.tier1_destinations"].value_at(d)),
                 "alloc": params["framework_2025.country_allocation_tpp"].value_at(d),
-                "mult": params["framework_2025.g2g_allocation_multiplier"].value_at(d),
                 "nveu": params["framework_2025.nveu_installed_base_tpp"].value_at(d),
                 "lpp": params["framework_2025.lpp_tpp_per_consignee_year"].value_at(d),
             }

@@ -30,12 +30,16 @@ def value_at(values: dict, day: dt.date):
 
 
 def hand_written(code: str, groups: frozenset[str], g2g: bool, p: dict) -> tuple:
-    """The framework's answer written directly in Python."""
+    """The framework's answer written directly in Python, following the text of 90 FR 4544
+    as the rule files do (issue 7): NVEU only with a government-to-government arrangement,
+    no LPP for D:1/D:4/D:5 destinations outside A:5/A:6, no certain doubling of the
+    allocation. The consignee is local (headquartered in the destination)."""
+    d5 = "D:5" in groups or code == "MO"
     if code == "US":
         tier, licence = 1, False
-    elif code in p["tier1"]:
+    elif code in p["tier1"] and not d5:
         tier, licence = 1, True
-    elif "D:5" in groups or code == "MO":
+    elif d5:
         tier, licence = 3, True
     else:
         tier, licence = 2, True
@@ -48,11 +52,13 @@ def hand_written(code: str, groups: frozenset[str], g2g: bool, p: dict) -> tuple
         pathways["aia"] = None
     elif tier == 2:
         review = "allocation"
-        pathways["country_allocation"] = p["alloc"] * (p["mult"] if g2g else 1)
-        pathways["nveu"] = p["nveu"]
+        pathways["country_allocation"] = p["alloc"]
+        if g2g:
+            pathways["nveu"] = p["nveu"]
     else:
         review = "presumption-of-denial"
-    if licence and tier != 3:
+    no_lpp = bool(groups & {"D:1", "D:4", "D:5"}) and not groups & {"A:5", "A:6"}
+    if licence and tier != 3 and not no_lpp:
         pathways["lpp"] = p["lpp"]
     if tier in (1, 2):
         pathways["uveu"] = None
@@ -65,7 +71,6 @@ def main() -> None:
     names = {
         "tier1": "tier1_destinations",
         "alloc": "country_allocation_tpp",
-        "mult": "g2g_allocation_multiplier",
         "nveu": "nveu_installed_base_tpp",
         "lpp": "lpp_tpp_per_consignee_year",
     }

@@ -74,7 +74,8 @@ def reference(project: Project, specs: list[str]) -> Iterator[str]:
                 try:
                     ev = evaluate(world, country, day, memo=False)
                     chips = project.chips if any(d.chips for d in country.deals) else None
-                    yield build_result(ev, chips, cache=False).model_dump_json()
+                    law = project.law_on(world, day)
+                    yield build_result(ev, chips, law, cache=False).model_dump_json()
                 except TierscopeError as exc:
                     yield f"error: {exc.message}"
 

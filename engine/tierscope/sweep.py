@@ -22,10 +22,13 @@ from pydantic_core import to_json
 from .errors import TierscopeError
 from .evaluate import Evaluation, evaluate
 from .models.result import QueryResult
-from .service import Project, _shared_parts, deal_results
+from .service import LawContext, Project, _shared_parts, deal_results, with_law
 from .world import World
 
-_PER_ANSWER = ("country", "country_name", "scenario", "scenario_title", "as_of", "groups", "deals")
+_PER_ANSWER = (
+    *("country", "country_name", "scenario", "scenario_title", "as_of"),
+    *("groups", "deals", "item"),
+)
 _HEAD = ("country", "country_name", "scenario", "scenario_title", "as_of")
 
 
@@ -71,22 +74,27 @@ class _Splicer:
 
     def __init__(self, project: Project, world: World) -> None:
         self.project = project
-        self._templates: dict[int, tuple[dict[str, Any], tuple[bytes, ...]]] = {}
+        # (id of shared parts, law on the date) -> (the parts, kept alive; their line template)
+        self._templates: dict[tuple[int, LawContext], tuple[dict[str, Any], tuple[bytes, ...]]] = {}
+        self._items: dict[str, bytes] = {}
         self._groups: dict[frozenset[str], bytes] = {}  # a few dozen distinct group sets
         self._scenario = _field("scenario", world.scenario_id)
         self._title = _field("scenario_title", world.title)
 
-    def template(self, parts: dict[str, Any]) -> tuple[bytes, ...]:
-        hit = self._templates.get(id(parts))
+    def template(self, parts: dict[str, Any], law: LawContext) -> tuple[bytes, ...]:
+        key = (id(parts), law)
+        hit = self._templates.get(key)
         if hit is not None and hit[0] is parts:
             return hit[1]
         if len(self._templates) >= 8192:
             self._templates.clear()
-        tmpl = _template(parts)
-        self._templates[id(parts)] = (parts, tmpl)  # holds `parts`: its id stays unique
+        tmpl = _template(with_law(parts, law))
+        self._templates[key] = (parts, tmpl)  # holds `parts`: its id stays unique
         return tmpl
 
-    def line(self, ev: Evaluation, country: bytes, name: bytes, as_of: bytes) -> bytes:
+    def line(
+        self, ev: Evaluation, law: LawContext, country: bytes, name: bytes, as_of: bytes
+    ) -> bytes:
         parts = _shared_parts(ev)
         groups = ev.inputs["groups"]
         groups_json = self._groups.get(groups)
@@ -97,12 +105,17 @@ class _Splicer:
             has_chips = any(d.chips for d in ev.country.deals)
             chips = self.project.chips if has_chips else None
             deals = _field("deals", deal_results(ev, chips, parts["h100_tpp"].value))
+        item = ev.inputs["item"]
+        item_json = self._items.get(item)
+        if item_json is None:
+            item_json = self._items[item] = _field("item", item)
         per = {
             "country": b",".join((country, name, self._scenario, self._title, as_of)),
             "groups": groups_json,
             "deals": deals,
+            "item": item_json,
         }
-        cuts = self.template(parts)
+        cuts = self.template(parts, law)
         out = [cuts[0]]
         for slot, cut in zip(_SLOTS, cuts[1:], strict=True):
             out.append(per[slot])
@@ -139,6 +152,7 @@ def sweep(
         scenario = _field("scenario", world.scenario_id)
         for day in dates:
             as_of = _field("as_of", day)
+            law = project.law_on(world, day)  # the regime in force on the date, one per date
             if people and not world.compiled.in_force(day)[0]:
                 # not in force: the same error for every country, raised once
                 try:
@@ -149,7 +163,7 @@ def sweep(
                     continue
             for country, key, name in zip(people, keys, names, strict=True):
                 try:
-                    line = splicer.line(evaluate(world, country, day), key, name, as_of)
+                    line = splicer.line(evaluate(world, country, day), law, key, name, as_of)
                 except TierscopeError as exc:
                     line = _error(key, scenario, as_of, exc.message)
                 yield line
