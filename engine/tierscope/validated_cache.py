@@ -93,9 +93,9 @@ def content_key(kind: str, target: Path, files: Iterable[Path]) -> bytes:
     """What `load(target)` depends on: the engine, the target's own path (several
     targets may read the same files, e.g. each regime of a folder of regimes) and the
     path and bytes of every file read."""
-    h = hashlib.sha256(_salt() + kind.encode() + b"\0" + str(target.resolve()).encode() + b"\0")
+    h = hashlib.sha256(_salt() + kind.encode() + b"\0" + os.path.abspath(target).encode() + b"\0")
     for path in files:
-        h.update(str(path.resolve()).encode() + b"\0")
+        h.update(os.path.abspath(path).encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.digest()
 
@@ -174,3 +174,20 @@ def cached(
         return value
 
     return run
+
+
+def cached_value(kind: str, content: str, build: Callable[[], T]) -> T:
+    """`build()`, answered from the cache when `content` - a complete description of
+    everything `build` reads, such as the reprs of the validated models it combines - is
+    unchanged. Errors are never cached."""
+    folder = cache_dir()
+    if folder is None:
+        return build()
+    h = hashlib.sha256(_salt() + kind.encode() + b"\0" + content.encode())
+    key = h.digest()
+    found, value = _read(folder, key)
+    if found:
+        return value  # type: ignore[return-value]
+    value = build()
+    _write(folder, key, value)
+    return value
