@@ -123,8 +123,8 @@ class _Splicer:
         return b"".join(out)
 
 
-def _error(country: bytes, scenario: bytes, as_of: bytes, message: str) -> bytes:
-    return b"{" + b",".join((country, scenario, as_of, _field("error", message))) + b"}"
+def _error(country: bytes, scenario: bytes, as_of: bytes, error: bytes) -> bytes:
+    return b"{" + b",".join((country, scenario, as_of, error)) + b"}"
 
 
 def sweep(
@@ -158,12 +158,13 @@ def sweep(
                 try:
                     evaluate(world, people[0], day)
                 except TierscopeError as exc:
+                    error = _field("error", exc.message)
                     for key in keys:
-                        yield _error(key, scenario, as_of, exc.message)
+                        yield _error(key, scenario, as_of, error)
                     continue
             for country, key, name in zip(people, keys, names, strict=True):
                 try:
                     line = splicer.line(evaluate(world, country, day), law, key, name, as_of)
                 except TierscopeError as exc:
-                    line = _error(key, scenario, as_of, exc.message)
+                    line = _error(key, scenario, as_of, _field("error", exc.message))
                 yield line
