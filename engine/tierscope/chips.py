@@ -375,7 +375,12 @@ def parse_order(text: str, chips: Mapping[str, ChipSpec]) -> list[OrderLine]:
                 f"cannot read {part!r} in the chip order: expected '<count> x <chip>', "
                 f"e.g. {EXAMPLE_ORDER!r}"
             )
-        count = int(re.sub(r"[,_]", "", m.group("count")))
+        digits = re.sub(r"[,_]", "", m.group("count"))
+        if len(digits.lstrip("0")) > len(
+            str(MAX_ORDER_COUNT)
+        ):  # int() of thousands of digits fails
+            raise OrderParseError(f"chip count in {part[:40]!r} is larger than {MAX_ORDER_COUNT:,}")
+        count = int(digits)
         if count <= 0:
             raise OrderParseError(f"the chip count must be positive in {part!r}")
         if count > MAX_ORDER_COUNT:

@@ -2,7 +2,7 @@
 
 durable-rules (2.0.28, unmaintained since 2020) is the inference core: it matches each
 staged fact against every provision's compiled condition. Its traps (see
-../shared/design.md) are guarded here, each with a test in tests/test_durable_adapter.py:
+docs/architecture.md) are guarded here, each with a test in tests/test_durable_adapter.py:
 
 - at most 1024 live sessions per ruleset -> one sid per evaluation, deleted in `finally`;
 - exceptions raised in actions are swallowed -> actions are wrapped, errors re-raised,

@@ -39,6 +39,9 @@ class Overlay(Mapping[str, T]):
     it loads files on demand, is not forced to load them all)."""
 
     def __init__(self, base: Mapping[str, T], changed: Mapping[str, T]) -> None:
+        if isinstance(base, Overlay):  # one level, however many scenarios are stacked
+            changed = {**base._changed, **changed}
+            base = base._base
         self._base = base
         self._changed = dict(changed)
 
@@ -74,10 +77,20 @@ def resolve_scenario(rb: RuleBase, name: str) -> Scenario:
     raise UnknownScenarioError(f"unknown scenario {name!r}; shipped: {', '.join(known)}")
 
 
+# How many scenarios one spec may stack, and how long a chain of `base:` may be: far
+# beyond any real reform, and a clear error instead of exhausted memory or recursion.
+MAX_SPEC_PARTS = 64
+MAX_BASE_CHAIN = 64
+
+
 def build_world(rb: RuleBase, spec: str) -> World:
     parts = [p.strip() for p in spec.split("+")]
     if not all(parts):
-        raise UnknownScenarioError(f"malformed scenario spec {spec!r}: use a, a+b or a+b+c")
+        raise UnknownScenarioError(f"malformed scenario spec {spec[:80]!r}: use a, a+b or a+b+c")
+    if len(parts) > MAX_SPEC_PARTS:
+        raise UnknownScenarioError(
+            f"scenario spec of {len(parts)} parts: at most {MAX_SPEC_PARTS} may be combined"
+        )
     world = _base_world(rb, parts[0], ())
     for part in parts[1:]:
         scen = resolve_scenario(rb, part)
@@ -110,6 +123,11 @@ def _base_world(rb: RuleBase, name: str, chain: tuple[str, ...]) -> World:
     if name in chain:
         raise ScenarioError(
             f"scenarios are based on each other in a cycle: {' -> '.join((*chain, name))}"
+        )
+    if len(chain) >= MAX_BASE_CHAIN:
+        raise ScenarioError(
+            f"scenario {chain[0]} is built on a chain of more than {MAX_BASE_CHAIN} "
+            f"scenarios ({' -> '.join(chain[:3])} -> ...); shorten the chain of `base:`"
         )
     if name in rb.regimes:
         r = rb.regimes[name]
