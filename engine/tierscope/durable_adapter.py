@@ -123,11 +123,23 @@ class DurableAdapter:
             sess = Session(self, host, ruleset, sid)
             try:
                 yield sess
-            finally:
-                self._fired.clear()
-                self._errors.clear()
-                if sess.started:
-                    host.delete_state(ruleset, sid)
+            except BaseException:
+                # durable-rules' cleanup of a failed session fails too (error 309), which
+                # would mask the real error (e.g. 302): keep the first one
+                self._cleanup(host, ruleset, sess, quiet=True)
+                raise
+            self._cleanup(host, ruleset, sess, quiet=False)
+
+    def _cleanup(self, host: _Host, ruleset: str, sess: Session, quiet: bool) -> None:
+        self._fired.clear()
+        self._errors.clear()
+        if not sess.started:
+            return
+        try:
+            host.delete_state(ruleset, sess.sid)
+        except Exception as exc:
+            if not quiet:
+                raise EngineError(f"durable-rules could not end a session: {exc}") from exc
 
 
 class Session:

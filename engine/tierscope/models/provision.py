@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import Field, PrivateAttr, StrictBool, StrictInt, field_validator, model_validator
 
 from ..vocabulary import REVIEW_POLICIES
 from .common import Reference, Status, StrictModel, Window
@@ -155,6 +155,8 @@ class Provision(StrictModel):
     exception_to: str | None = None
     references: list[Reference] = Field(default_factory=list)
     note: str | None = None
+    # where the provision was written ("path:line"), set by the loader; kept by copies
+    _origin: str | None = PrivateAttr(default=None)
 
     @field_validator("id")
     @classmethod
@@ -162,3 +164,13 @@ class Provision(StrictModel):
         if not ID_RE.match(v):
             raise ValueError("provision id must look like 'regime_name.rule_name' (lower_snake)")
         return v
+
+    @property
+    def origin(self) -> str | None:
+        """`path:line` of the provision in its rule file, for errors that point there."""
+        return self._origin
+
+    def located(self, origin: str) -> Provision:
+        """This provision, remembering where it was written."""
+        self._origin = origin
+        return self
