@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import LoadError, OrderParseError, RuleConflictError, TierscopeError, UnknownChipError
-from .loader import validate
+from .loader import validate_one
 from .models.chip import ChipSpec, Classification
 from .models.common import Status, weakest
 from .models.parameter import Parameter
@@ -58,7 +58,7 @@ def load_chips(rules_dir: Path) -> dict[str, ChipSpec]:
     names: dict[str, tuple[str, Path]] = {}  # normalised name/alias -> (chip id, file)
     for path in sorted(folder.glob("*.yaml")):
         data = read_yaml(path)
-        chip = validate(ChipSpec, data, path)
+        chip = validate_one(ChipSpec, data, path)
         if chip.id != path.stem:
             line = data.key_lines.get("id") if isinstance(data, LineDict) else None
             raise LoadError(

@@ -39,10 +39,12 @@ from .durable_dialect import (
     split_rules,
 )
 from .errors import LoadError
+from .findings import Problems
 from .models.condition import Condition, FactTest, walk
 from .models.parameter import Parameter
 from .models.provision import Provision
 from .models.regime import Regime
+from .references import check_world
 from .vocabulary import FACTS
 
 __all__ = [
@@ -160,8 +162,13 @@ def plan_stages(provisions: list[Provision], where: str) -> tuple[tuple[str, ...
 
 
 def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledRegime:
-    """Compile every provision of `regime` into a durable-rules condition, one rule each."""
+    """Compile every provision of `regime` into a durable-rules condition, one rule each.
+
+    First the same reference checks `tierscope check` runs (exceptions, labels,
+    parameters), stopping at the first problem: the engine never silently drops a
+    provision that check would reject."""
     provisions = list(regime.provisions)
+    check_world(provisions, params, Problems())
     stages = plan_stages(provisions, f"regime {regime.id}")
     stage_of = {o: k for k, outs in enumerate(stages, start=1) for o in outs}
     rules: dict[str, dict[str, Any]] = {}

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import RuleConflictError
+from .graphs import follow
 from .models.provision import Provision
 
 
@@ -26,14 +27,9 @@ class Resolution:
 
 def exception_bases(p: Provision, all_provisions: Mapping[str, Provision]) -> list[str]:
     """The provisions `p` is an exception to, nearest first (a cycle stops the walk)."""
-    chain, seen = [], {p.id}
-    cur = p.exception_to
-    while cur is not None and cur not in seen:
-        chain.append(cur)
-        seen.add(cur)
-        nxt = all_provisions.get(cur)
-        cur = nxt.exception_to if nxt else None
-    return chain
+    steps = {pid: q.exception_to for pid, q in all_provisions.items()}
+    steps[p.id] = p.exception_to
+    return follow(p.id, steps)
 
 
 def resolve(

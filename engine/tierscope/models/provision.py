@@ -10,7 +10,7 @@ disagree are a conflict.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, StrictBool, StrictInt, field_validator, model_validator
 
@@ -155,8 +155,10 @@ class Provision(StrictModel):
     exception_to: str | None = None
     references: list[Reference] = Field(default_factory=list)
     note: str | None = None
-    # where the provision was written ("path:line"), set by the loader; kept by copies
+    # where the provision was written ("path:line") and its YAML as read (for the line
+    # of a key), set by the loader; kept by copies, never part of equality or dumps
     _origin: str | None = PrivateAttr(default=None)
+    _raw: Any = PrivateAttr(default=None)
 
     @field_validator("id")
     @classmethod
@@ -170,7 +172,13 @@ class Provision(StrictModel):
         """`path:line` of the provision in its rule file, for errors that point there."""
         return self._origin
 
-    def located(self, origin: str) -> Provision:
+    @property
+    def raw(self) -> Any:
+        """The provision's YAML mapping as read (None when built in code)."""
+        return self._raw
+
+    def located(self, origin: str, raw: Any = None) -> Provision:
         """This provision, remembering where it was written."""
         self._origin = origin
+        self._raw = raw
         return self
