@@ -469,12 +469,11 @@ def check(
 
     Examples: tierscope check; tierscope check ./my-rules; tierscope check ./my-scenario.yaml
     """
-    from pathlib import Path
-
     from .check import Report, run_check, scenario_findings
 
-    shipped = Project.shipped()
-    shipped_rules, shipped_countries = shipped.rules_dir, shipped.countries_dir
+    # `tierscope --rules DIR --countries DIR check` checks those folders, not the shipped ones
+    default = _project()
+    shipped_rules, shipped_countries = default.rules_dir, default.countries_dir
     targets: list[tuple[Path, Path, Path | None]] = []
     for raw in paths or []:
         p = Path(raw).expanduser()
@@ -492,14 +491,14 @@ def check(
         elif p.is_dir():
             targets.append((p, shipped_countries, None))
         else:
-            raise TierscopeError(f"nothing to check at {raw}: not a file or folder")
+            raise TierscopeError(f"nothing to check at {raw[:80]}: not a file or folder")
     if not targets:
         targets.append((shipped_rules, shipped_countries, None))
     reports: list[Report] = []
     for rules_dir, countries_dir, scenario_file in targets:
         report = run_check(rules_dir, countries_dir)
         if scenario_file is not None:
-            report = scenario_findings(report, scenario_file)
+            report = scenario_findings(report, scenario_file, rules_dir, countries_dir)
         reports.append(report)
     code = max(r.exit_code for r in reports)
     if format is OutputFormat.json:

@@ -35,8 +35,8 @@ from .world import World
 
 # A back end answers: at stage k, with these facts, which provisions apply?
 Applies = Callable[[int, Mapping[str, Any]], Sequence[Provision]]
-# Called on a conflict instead of raising: (output, applicable provisions, error).
-OnConflict = Callable[[str, list[Provision], RuleConflictError], None]
+# Called on a conflict instead of raising: (output, applicable provisions, error, facts).
+OnConflict = Callable[[str, list[Provision], RuleConflictError, Mapping[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def run_stages(
             except RuleConflictError as exc:
                 if on_conflict is None:
                     raise
-                on_conflict(out, app, exc)
+                on_conflict(out, app, exc, facts)
                 conflict = True
                 continue
             if res is None:
