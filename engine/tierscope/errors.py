@@ -66,6 +66,11 @@ class RuleConflictError(TierscopeError):
     exit_code = EXIT_RULE_CONFLICT
 
 
+class NotInForceError(RuleConflictError):
+    """A world with no provision in force on the date asked: no answer (compare shows
+    the column as "not in force"; a conflict is never mistaken for it)."""
+
+
 class EngineError(TierscopeError):
     """The inference core reported an error (e.g. raised inside a durable-rules action)."""
 

@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 
 from .compile import CompiledRegime, message
 from .durable_adapter import DurableAdapter, default_adapter
-from .errors import RuleConflictError
+from .errors import NotInForceError, RuleConflictError
 from .facts import OrderFacts, input_facts, output_defaults
 from .models.country import Country
 from .models.parameter import Parameter
@@ -232,6 +232,6 @@ def _not_in_force(world: World, day: dt.date) -> NoReturn:
         if starts and day < starts[0]
         else "no provision is in force then"
     )
-    raise RuleConflictError(
+    raise NotInForceError(
         f"{world.scenario_id} is not in force on {day}: {hint}; use another --as-of or scenario"
     )

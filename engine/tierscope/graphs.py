@@ -3,7 +3,7 @@ all ask it, so a cycle is found, ordered and worded the same way everywhere."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 N = TypeVar("N", bound=Hashable)
@@ -53,12 +53,13 @@ def chain_text(cycle: list[N]) -> str:
     return " -> ".join(str(n) for n in [*cycle, cycle[0]])
 
 
-def follow(start: N, step: Mapping[N, N | None]) -> list[N]:
-    """The chain start, step[start], ... until it ends or repeats (a cycle stops it)."""
+def follow(start: N, step: Callable[[N], N | None]) -> list[N]:
+    """The chain step(start), step(step(start)), ... until it ends or repeats (a cycle
+    stops it)."""
     chain, seen = [], {start}
-    cur = step.get(start)
+    cur = step(start)
     while cur is not None and cur not in seen:
         chain.append(cur)
         seen.add(cur)
-        cur = step.get(cur)
+        cur = step(cur)
     return chain

@@ -163,40 +163,63 @@ def check_required(
 def check_exceptions(
     provisions: Iterable[Provision], problems: Problems, known: Iterable[str] = ()
 ) -> set[str]:
-    """Every `exception_to` names a provision of the same world (or a label there) that
-    defines the same output, and exceptions form no cycle. `known`: ids of provisions
-    outside this world, for a "did you mean". Returns the provisions with a problem."""
+    """Every name in `exception_to` is a provision of the same world or a label there,
+    each base defines the same output, and exceptions form no cycle. `known`: ids of
+    provisions outside this world, for a "did you mean". Returns the provisions with a
+    problem."""
     provs = list(provisions)
     by_id = {p.id: p for p in provs}
-    bad: set[str] = set()
+    labels: dict[str, list[Provision]] = {}
     for p in provs:
-        target = p.exception_to
-        if target is None:
-            continue
+        if p.label is not None:
+            labels.setdefault(p.label, []).append(p)
+    bad: set[str] = set()
+    for name, members in labels.items():
+        if name in by_id:
+            path, line = where(members[0])
+            problems.add(
+                path, key_line(members[0], "label"), "duplicate-id",
+                f"label {name!r} is also a provision id; name the label differently",
+            )  # fmt: skip
+            bad.update(p.id for p in members)
+        outputs = {p.then.output for p in members}
+        if len(outputs) > 1:
+            path, _ = where(members[-1])
+            problems.add(
+                path, key_line(members[-1], "label"), "exception-output",
+                f"label {name!r} is carried by provisions of different outputs "
+                f"({', '.join(sorted(outputs))}); a label names definitions of one output",
+            )  # fmt: skip
+            bad.update(p.id for p in members)
+    for p in provs:
         path, _ = where(p)
         line = key_line(p, "exception_to")
-        base = by_id.get(target)
-        if base is None:
-            problems.add(
-                path, line, "dangling-rule",
-                f"{p.id} is an exception to {target!r}, which is not a provision here"
-                + did_you_mean(target, [*by_id, *known]),
-            )  # fmt: skip
-            bad.add(p.id)
-            continue
-        if base.then.output != p.then.output:
-            bpath, bline = where(base)
-            problems.add(
-                path, line, "exception-output",
-                f"{p.id} defines {p.then.output} but is an exception to {base.id}, which defines "
-                f"{base.then.output} ({bpath}:{bline}): an exception must define the same output "
-                "as its base",
-            )  # fmt: skip
-            bad.add(p.id)
+        for target in p.bases:
+            bases = [by_id[target]] if target in by_id else labels.get(target, [])
+            if not bases:
+                problems.add(
+                    path, line, "dangling-rule",
+                    f"{p.id} is an exception to {target!r}, which is neither a provision nor "
+                    "a label here" + did_you_mean(target, [*by_id, *labels, *known]),
+                )  # fmt: skip
+                bad.add(p.id)
+                continue
+            for base in bases:
+                if base.then.output != p.then.output:
+                    bpath, bline = where(base)
+                    problems.add(
+                        path, line, "exception-output",
+                        f"{p.id} defines {p.then.output} but is an exception to {base.id}, "
+                        f"which defines {base.then.output} ({bpath}:{bline}): an exception "
+                        "must define the same output as its base",
+                    )  # fmt: skip
+                    bad.add(p.id)
 
     def edges(pid: str) -> list[str]:
-        t = by_id[pid].exception_to
-        return [t] if t in by_id else []
+        out = []
+        for name in by_id[pid].bases:
+            out.extend([name] if name in by_id else [q.id for q in labels.get(name, [])])
+        return [b for b in out if b in by_id]
 
     for cycle in find_cycles(by_id, edges):
         first = by_id[cycle[0]]

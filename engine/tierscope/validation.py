@@ -35,7 +35,7 @@ _SECTIONS = {
 }
 _PROVISION_SECTIONS = {
     "when": "Conditions (`when`)",
-    "then": "Consequences (`then`)",
+    "then": "Consequences (`then`), exactly one of",
     "exception_to": "Exceptions (default logic)",
     "label": "Exceptions (default logic)",
 }

@@ -94,13 +94,13 @@ class Assignments:
             self.analysable.add(rid)
             RegimeSpace(self, regime, stages, reported).run()
         tainted = self._tainted_outputs()
+        all_provs = {i: v.prov for i, v in self.provs.items()}
         for pid, info in self.provs.items():
             if pid in self.flagged or pid not in self.analysed or pid in self.sampled:
                 continue
             p = info.prov
             if facts_read(p.when) & tainted or any(
-                b in self.flagged
-                for b in exception_bases(p, {i: v.prov for i, v in self.provs.items()})
+                b in self.flagged for b in exception_bases(p, all_provs)
             ):
                 continue  # it depends on a provision with an error: fix that one first
             if pid not in self.holds_in:
@@ -110,7 +110,7 @@ class Assignments:
                     f"[{p.valid.start}, {p.valid.until or 'open'})",
                 )  # fmt: skip
             elif pid not in self.considered_in:
-                base = p.exception_to
+                base = ", ".join(p.bases)
                 self.add(
                     info.path, info.line, "warning", "never-applies",
                     f"{p.id} can never apply: its condition holds only where its base {base} "

@@ -25,7 +25,7 @@ from ..models.condition import FactTest, walk
 from ..models.provision import Provision
 from ..models.regime import Regime
 from ..oracle import holds
-from ..precedence import exception_bases
+from ..precedence import considered, exception_bases
 from ..references import parameter_uses
 from ..vocabulary import FACTS
 from .common import MAX_POINTS, SAMPLE_POINTS, SAMPLE_SEED, facts_read, fmt_value, value_text
@@ -201,11 +201,10 @@ class RegimeSpace:
         self, app: list[Provision], facts: Mapping[str, Any], day: dt.date
     ) -> None:
         """Every pair of disagreeing winners (precedence.resolve names only the first)."""
-        ids = {p.id for p in app}
-        considered = [p for p in app if all(b in ids for b in self.bases[p.id])]
-        self.c.considered_in.update(p.id for p in considered)
-        beaten = {b for p in considered for b in self.bases[p.id]}
-        winners = [p for p in considered if p.id not in beaten]
+        kept = considered(app, self.by_id)
+        self.c.considered_in.update(p.id for p in kept)
+        beaten = {b for p in kept for b in self.bases[p.id]}
+        winners = [p for p in kept if p.id not in beaten]
         for i, p in enumerate(winners):
             for q in winners[i + 1 :]:
                 key = frozenset((p.id, q.id))

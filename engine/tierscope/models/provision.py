@@ -2,9 +2,9 @@
 
 Consequences come from a closed vocabulary (assign a tier, require a licence or not,
 set the review policy, open a pathway). A provision never contains code. Default
-logic as in Catala: a provision with `exception_to` overrides its base where both
-apply; provisions that define the same output without an order between them and
-disagree are a conflict.
+logic as in Catala: a provision with `exception_to` overrides its bases (provision ids,
+or a `label` that several provisions carry) where they apply; provisions that define
+the same output without an order between them and disagree are a conflict.
 """
 
 from __future__ import annotations
@@ -152,7 +152,8 @@ class Provision(StrictModel):
     valid: Window
     when: Condition
     then: Then
-    exception_to: str | None = None
+    label: str | None = None
+    exception_to: str | list[str] | None = None
     references: list[Reference] = Field(default_factory=list)
     note: str | None = None
     # where the provision was written ("path:line") and its YAML as read (for the line
@@ -166,6 +167,29 @@ class Provision(StrictModel):
         if not ID_RE.match(v):
             raise ValueError("provision id must look like 'regime_name.rule_name' (lower_snake)")
         return v
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str | None) -> str | None:
+        if v is not None and not ID_RE.match(v):
+            raise ValueError("a label looks like a provision id: 'regime_name.label_name'")
+        return v
+
+    @field_validator("exception_to")
+    @classmethod
+    def _bases(cls, v: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(v, list) and not v:
+            raise ValueError("exception_to needs at least one provision id or label")
+        return v
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        """The names in `exception_to` (provision ids or labels), as a tuple."""
+        if self.exception_to is None:
+            return ()
+        return (
+            (self.exception_to,) if isinstance(self.exception_to, str) else tuple(self.exception_to)
+        )
 
     @property
     def origin(self) -> str | None:
