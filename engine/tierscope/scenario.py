@@ -68,8 +68,10 @@ def resolve_scenario(rb: RuleBase, name: str) -> Scenario:
             raise UnknownScenarioError(
                 f"cannot read scenario file {name[:80]!r}: {exc.strerror}"
             ) from None
+        if not found and path.exists():
+            raise UnknownScenarioError(f"cannot read scenario file {name[:80]}: not a regular file")
         if not found:
-            raise UnknownScenarioError(f"scenario file not found: {name}")
+            raise UnknownScenarioError(f"scenario file not found: {name[:80]}")
         return load_scenario(path)
     if name in rb.scenarios:
         return rb.scenarios[name]

@@ -23,6 +23,7 @@ from ..models.parameter import Parameter
 from ..models.regime import Regime
 from ..models.scenario import Scenario
 from ..validation import key_line, validate
+from ..yamlio import is_regular_file
 from .assignments import Assignments
 from .common import Prov, ScenarioSrc, find_line
 from .references import References
@@ -198,7 +199,9 @@ class Checker(References, Assignments):
             if any(part.startswith((".", "_")) for part in rel.parts):
                 continue
             why = None
-            if path.suffix == ".yml":
+            if not is_regular_file(path):
+                why = "not a regular file (a FIFO, a device or a folder is never read)"
+            elif path.suffix == ".yml":
                 why = "the loader reads only *.yaml files"
             elif len(rel.parts) == 1:
                 why = "files directly in the rules folder are not read (put it in a regime folder)"
@@ -208,8 +211,7 @@ class Checker(References, Assignments):
                 why = "files in subfolders of a regime or chips folder are not read"
             if why:
                 self.add(path, None, "warning", "ignored-file", f"not read: {why}")
-        for path in sorted(self.countries_dir.glob("*.yml")):
-            self.add(
-                path, None, "warning", "ignored-file",
-                "not read: the loader reads only *.yaml files",
-            )  # fmt: skip
+        for path in sorted(self.countries_dir.glob("*.y*ml")):
+            if path.suffix == ".yml" or not is_regular_file(path):
+                why = "the loader reads only regular *.yaml files"
+                self.add(path, None, "warning", "ignored-file", f"not read: {why}")
