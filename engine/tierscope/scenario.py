@@ -17,13 +17,14 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from .errors import TierscopeError, UnknownScenarioError
+from .errors import TierscopeError, UnknownCountryError, UnknownScenarioError
 from .loader import RuleBase, clip, load_scenario
 from .models.common import Status, weakest
 from .models.country import Country
 from .models.parameter import DatedValue, Parameter, Unit
 from .models.regime import Regime, RegimeHeader
 from .models.scenario import ParameterOverride, Scenario
+from .validation import did_you_mean
 from .world import World
 
 
@@ -76,7 +77,9 @@ def resolve_scenario(rb: RuleBase, name: str) -> Scenario:
     if name in rb.scenarios:
         return rb.scenarios[name]
     known = sorted([*rb.regimes, *rb.scenarios])
-    raise UnknownScenarioError(f"unknown scenario {name!r}; shipped: {', '.join(known)}")
+    raise UnknownScenarioError(
+        f"unknown scenario {name[:80]!r}{did_you_mean(name, known)}; known: {', '.join(known)}"
+    )
 
 
 # How many scenarios one spec may stack, and how long a chain of `base:` may be: far
@@ -190,11 +193,16 @@ def check_overrides(rb: RuleBase, world: World, scen: Scenario) -> list[str]:
     """Every problem with applying `scen` to `world`, found before anything is applied."""
     problems: list[str] = []
     if scen.base is not None and scen.base not in rb.regimes and scen.base not in rb.scenarios:
-        problems.append(f"base: unknown regime or scenario {scen.base!r}")
+        known = [*rb.regimes, *rb.scenarios]
+        problems.append(
+            f"base: unknown regime or scenario {scen.base!r}{did_you_mean(scen.base, known)}"
+        )
     for pid, ov in scen.parameters.items():
         param = world.parameters.get(pid)
         if param is None:
-            problems.append(f"parameters.{pid}: no such parameter")
+            problems.append(
+                f"parameters.{pid}: no such parameter{did_you_mean(pid, world.parameters)}"
+            )
             continue
         is_list = param.unit is Unit.countries
         if ov.values is not None:
@@ -218,8 +226,18 @@ def check_overrides(rb: RuleBase, world: World, scen: Scenario) -> list[str]:
                         problems.append(f"parameters.{pid}.{d}: unknown country code {code!r}")
     for code in scen.countries:
         if code not in world.countries:
-            problems.append(f"countries.{code}: unknown country code")
+            problems.append(f"countries.{code}: unknown country code{_code_hint(code, world)}")
     return problems
+
+
+def _code_hint(code: str, world: World) -> str:
+    """' (did you mean 'IL'?)' for a name or alpha-3 code of a known country."""
+    from .country_lookup import resolve_country
+
+    try:
+        return f" (did you mean {resolve_country(code, world.countries)!r}?)"
+    except UnknownCountryError as exc:
+        return f" (did you mean {exc.suggestions[0]}?)" if exc.suggestions else ""
 
 
 def apply_scenario(rb: RuleBase, world: World, scen: Scenario) -> World:

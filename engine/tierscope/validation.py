@@ -174,6 +174,8 @@ def validate(
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
     fields = known_keys(model)
+    hints: dict[tuple[str | None, int | None], str] = {}
+    found: dict[tuple[str | None, int | None], tuple[str, str]] = {}
     codes = []
     for err in errors:
         loc = tuple(err["loc"])
@@ -181,13 +183,47 @@ def validate(
         line = line_of(data, where) or default_line
         code, msg = classify(err, loc, fields)
         codes.append(code)
-        fpath = field_path(data, loc, fields)
+        name = ": ".join(x for x in (label, field_path(data, loc, fields)) if x) or None
         hint = section(model, where)
-        name = ": ".join(x for x in (label, fpath) if x) or None
-        problems.add(path, line, code, msg + (f" ({hint})" if hint else ""), field=name)
+        key = (name, line)
+        if key in found:  # one value failing each member of a union: one problem
+            first_code, first = found[key]
+            found[key] = (first_code, f"{first}, or {msg.removeprefix('Input should be ')}")
+            continue
+        found[key] = (code, msg)
+        hints[key] = hint
+    items = list(found.items())
+    for (name, line), (code, msg) in items:
+        hint = hints[(name, line)]
+        text = msg + (f" ({hint})" if hint else "")
+        if not problems.collect and len(items) > 1:
+            text += f"; {len(items) - 1} more problem(s) in this file (`tierscope check` lists all)"
+        problems.add(path, line, code, text, field=name)
     if all(c in _RECOVERABLE for c in codes):
         return recover(model, data, errors)
     return None
+
+
+def prune(model: type[BaseModel], data: Any, errors: list[Mapping[str, Any]]) -> Any:
+    """The model validated from `data` without the entries that hold errors (an override
+    of one parameter, one country, one list item), so that the rest of a file can still be
+    checked for its other problems; None if that is not possible."""
+    fixed = _plain(data)
+    fields = known_keys(model)
+    cuts = set()
+    for err in errors:
+        loc = tuple(_walk(data, tuple(err["loc"]), fields))
+        cuts.add(loc[:2] if len(loc) > 2 else loc[:1])
+    for cut in sorted(cuts, key=len, reverse=True):
+        node = fixed
+        for part in cut[:-1]:
+            node = node[part] if isinstance(node, dict | list) else None
+        if isinstance(node, dict):
+            node.pop(cut[-1], None)
+    try:
+        return model.model_validate(fixed)
+    except ValidationError:
+        return None
 
 
 def _plain(node: Any) -> Any:

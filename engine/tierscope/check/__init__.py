@@ -57,21 +57,51 @@ def run_check(rules_dir: Path, countries_dir: Path) -> Report:
 def scenario_findings(
     report: Report, scenario_file: Path, rules_dir: Path, countries_dir: Path
 ) -> Report:
-    """`report` plus the problems of one user scenario file applied to the checked rules."""
-    from ..loader import load_rulebase, load_scenario
-    from ..scenario import build_world
+    """`report` plus every problem of one user scenario file applied to the checked rules:
+    all schema errors of the file, then every override that cannot apply, each at its
+    line with a hint."""
+    from pydantic import ValidationError
 
-    findings = list(report.findings)
-    path = str(scenario_file)
-    try:
-        load_scenario(Path(scenario_file))
-        build_world(load_rulebase(rules_dir, countries_dir), path)
-    except LoadError as err:
-        findings.append(Finding(err.path, err.line, "error", "invalid", err.detail))
-    except TierscopeError as err:
-        findings.append(Finding(path, None, "error", "bad-scenario", err.message))
+    from ..findings import Problems
+    from ..loader import load_rulebase, read
+    from ..models.scenario import Scenario
+    from ..scenario import build_world, check_overrides
+    from ..validation import key_line, prune, section, validate
+
+    problems = Problems(collect=True, found=list(report.findings))
+    path = Path(scenario_file)
+    data = read(path, problems)
+    scen = validate(Scenario, data, path, problems) if data is not None else None
+    if scen is None and data is not None:  # check the rest of the file all the same
+        try:
+            Scenario.model_validate(data)
+        except ValidationError as exc:
+            scen = prune(Scenario, data, exc.errors(include_url=False))
+    clean = not [f for f in problems.found if f.path == str(path)]
+    if scen is not None:
+        try:
+            rb = load_rulebase(rules_dir, countries_dir)
+            # an unknown base is one problem: the others are still checked against a regime
+            known = scen.base in rb.regimes or scen.base in rb.scenarios
+            anchor = scen.base if known else next(iter(rb.regimes), None)
+            base = build_world(rb, anchor) if scen.base and anchor else None
+            found = check_overrides(rb, base, scen) if base is not None else []
+            if not found and clean:
+                build_world(rb, str(path))
+        except LoadError as err:
+            problems.error(err)
+            found = []
+        except TierscopeError as err:
+            problems.add(path, None, "bad-scenario", err.message)
+            found = []
+        hint = section(Scenario, ("parameters",))
+        for text in found:
+            head, _, message = text.partition(": ")
+            keys = head.split(".", 1)
+            line = key_line(data, *keys) if len(keys) == 2 else key_line(data, head)
+            problems.add(path, line, "bad-scenario", f"{head}: {message} ({hint})")
     return Report(
-        findings=findings,
+        findings=problems.found,
         files=report.files + 1,
         unusable=report.unusable,
         notes=report.notes,
