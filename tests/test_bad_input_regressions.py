@@ -10,6 +10,7 @@ through `tierscope --rules DIR ...` in-process, except where a real process is n
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -18,8 +19,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.console import Console
 
 from tierscope.paths import data_dirs
+from tierscope.render import literal
 
 from .test_bad_input import DAY, Sandbox
 
@@ -407,3 +412,47 @@ def test_rules_dir_check_checks_that_folder(sandbox, rules):
     edit_yaml(_tiers(rules), FAULTS_14["exception cycle"])
     out = sandbox.check("--rules", str(rules), "check")
     assert out.code == 1 and str(_tiers(rules)) in out.out
+
+
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=40
+)
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(text=TEXT)
+def test_9_any_text_prints_as_written(text):
+    buf = io.StringIO()
+    console = Console(file=buf, width=100_000, color_system=None, emoji=False, highlight=False)
+    console.print(f"[bold]{literal(text)}[/bold] [dim]{literal(text)}[/dim]", end="")
+    assert buf.getvalue() == f"{text} {text}"
+
+
+@settings(
+    max_examples=15,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(text=TEXT.filter(lambda s: len(s.strip()) >= 3 and s == s.strip()))
+def test_9_fuzzed_user_text_through_every_renderer(sandbox, text):
+    ref = [{"title": text}]
+    spec = sandbox.write_yaml(
+        "t.yaml",
+        {
+            "id": "t",
+            "title": text,
+            "description": text,
+            "base": "framework-2025",
+            "references": ref,
+            "notes": [text],
+        },
+    )
+    for fmt in ("table", "json", "csv", "md"):
+        for argv in (
+            ["query", "IL", "-s", spec, "--as-of", DAY, "-f", fmt],
+            ["compare", "IL", "-s", spec, "-s", "framework-2025", "--as-of", DAY, "-f", fmt],
+            ["explain", "IL", "-s", spec, "--as-of", DAY, "-f", fmt],
+        ):
+            assert sandbox.check(*argv).code == 0
