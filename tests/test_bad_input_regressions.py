@@ -85,7 +85,7 @@ def one_line(err: str | bytes) -> bool:
 def test_1_huge_assumptions_multiply_exactly(sandbox):
     big = "100000000000000"
     out = sandbox.check(
-        "query", "IL", "--as-of", DAY, "-f", "json",
+        "query", "IL", "-s", "framework-2025", "--as-of", DAY, "-f", "json",
         "--assume", f"lpp_consignees_per_year={big}", "--assume", f"window_years={big}",
     )  # fmt: skip
     assert out.code == 0
@@ -110,7 +110,9 @@ def test_1_two_parameters_near_2_62_multiplied_in_a_scenario(sandbox):
             },
         },
     )  # fmt: skip
-    assert sandbox.check("query", "IL", "--as-of", DAY, "-s", spec).code == 0
+    assert (
+        sandbox.check("query", "IL", "-s", "framework-2025", "--as-of", DAY, "-s", spec).code == 0
+    )
 
 
 def test_1_a_user_chip_of_enormous_tpp_ordered_a_thousand_times(sandbox, rules):
@@ -157,7 +159,9 @@ def test_4_a_path_of_five_thousand_characters(sandbox, option):
 
 
 def test_5_an_ascii_terminal():
-    proc = run("query", "IL", "--as-of", DAY, env={"PYTHONIOENCODING": "ascii"})
+    proc = run(
+        "query", "IL", "-s", "framework-2025", "--as-of", DAY, env={"PYTHONIOENCODING": "ascii"}
+    )
     assert proc.returncode == 0, proc.stderr
     assert b"H100e" in proc.stdout
 
@@ -177,7 +181,19 @@ def test_6_a_closed_stdout():
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
 def test_7_a_reader_that_stops_early(fmt):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tierscope", "query", "IL", "--as-of", DAY, "-f", fmt],
+        [
+            sys.executable,
+            "-m",
+            "tierscope",
+            "query",
+            "IL",
+            "-s",
+            "framework-2025",
+            "--as-of",
+            DAY,
+            "-f",
+            fmt,
+        ],
         env={**os.environ, "PYTHONPATH": str(ENGINE)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -192,7 +208,7 @@ def test_7_a_full_disk():
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")
     with open("/dev/full", "w") as full:
-        proc = run("query", "IL", "--as-of", DAY, stdout=full)
+        proc = run("query", "IL", "-s", "framework-2025", "--as-of", DAY, stdout=full)
     assert proc.returncode == 74 and one_line(proc.stderr), proc.stderr
 
 
@@ -214,7 +230,12 @@ def test_8_deep_nesting_in_a_rule_file_through_query_and_check(sandbox, rules, d
     text = path.read_text(encoding="utf-8")
     assert text.count("when: {always: true}") == 1
     path.write_text(text.replace("when: {always: true}", f"when: {when}"), encoding="utf-8")
-    assert sandbox.check("--rules", str(rules), "query", "IL", "--as-of", DAY).code == 2
+    assert (
+        sandbox.check(
+            "--rules", str(rules), "query", "IL", "-s", "framework-2025", "--as-of", DAY
+        ).code
+        == 2
+    )
     out = sandbox.check("check", str(rules))
     assert out.code == 1 and str(path) in out.out
 
@@ -271,7 +292,9 @@ FAULTS_10 = {
 @pytest.mark.parametrize("fault", sorted(FAULTS_10))
 def test_10_pathway_faults_are_errors_in_query_and_in_check(sandbox, rules, fault):
     path = _plant(rules, FAULTS_10[fault])
-    out = sandbox.check("--rules", str(rules), "query", "IL", "--as-of", DAY)
+    out = sandbox.check(
+        "--rules", str(rules), "query", "IL", "-s", "framework-2025", "--as-of", DAY
+    )
     assert out.code == 2 and str(path) in out.err
     where = out.err.split(": ")[2]  # "tierscope: error: <path>:<line>: ..."
     report = sandbox.check("check", str(rules))
@@ -281,7 +304,9 @@ def test_10_pathway_faults_are_errors_in_query_and_in_check(sandbox, rules, faul
 @pytest.mark.parametrize("missing", ["assumptions", "units"])
 def test_10_a_rules_folder_without_the_parameters_every_query_reads(sandbox, rules, missing):
     shutil.rmtree(rules / "parameters" / missing)
-    out = sandbox.check("--rules", str(rules), "query", "IL", "--as-of", DAY)
+    out = sandbox.check(
+        "--rules", str(rules), "query", "IL", "-s", "framework-2025", "--as-of", DAY
+    )
     assert out.code == 2 and "every query reads it" in out.err
     assert sandbox.check("check", str(rules)).code == 1
 
@@ -298,7 +323,9 @@ def test_11_too_many_comparisons_from_a_rule_file(sandbox, rules):
         for i in range(80)
     ]  # fmt: skip
     path.write_text(yaml.safe_dump(items, sort_keys=False))
-    out = sandbox.check("--rules", str(rules), "query", "IL", "--as-of", DAY)
+    out = sandbox.check(
+        "--rules", str(rules), "query", "IL", "-s", "framework-2025", "--as-of", DAY
+    )
     assert out.code == 2 and str(path) in out.err and "comparison tests" in out.err
 
 
@@ -313,7 +340,9 @@ def test_11_hundreds_of_provisions_on_one_condition(sandbox, rules):
         for i in range(300)
     ]  # fmt: skip
     (rules / "framework-2025" / "same.yaml").write_text(yaml.safe_dump(items, sort_keys=False))
-    out = sandbox.check("--rules", str(rules), "query", "IL", "--as-of", DAY, "-f", "json")
+    out = sandbox.check(
+        "--rules", str(rules), "query", "IL", "-s", "framework-2025", "--as-of", DAY, "-f", "json"
+    )
     assert out.code == 0 and out.out.count("a warning for the corpus") == 300
 
 
@@ -359,7 +388,9 @@ FAULTS_14 = {
 @pytest.mark.parametrize("fault", sorted(FAULTS_14))
 def test_14_query_rejects_what_check_rejects_at_the_same_line(sandbox, rules, fault):
     edit_yaml(_tiers(rules), FAULTS_14[fault])
-    out = sandbox.check("--rules", str(rules), "query", "IL", "--as-of", DAY)
+    out = sandbox.check(
+        "--rules", str(rules), "query", "IL", "-s", "framework-2025", "--as-of", DAY
+    )
     assert out.code == 2 and str(_tiers(rules)) in out.err
     where = out.err.split(": ")[2]
     report = sandbox.check("check", str(rules))
@@ -368,7 +399,9 @@ def test_14_query_rejects_what_check_rejects_at_the_same_line(sandbox, rules, fa
 
 def test_14_unknown_exception_to_suggests_the_nearest_id(sandbox, rules):
     edit_yaml(_tiers(rules), FAULTS_14["unknown exception_to"])
-    out = sandbox.check("--rules", str(rules), "query", "IL", "--as-of", DAY)
+    out = sandbox.check(
+        "--rules", str(rules), "query", "IL", "-s", "framework-2025", "--as-of", DAY
+    )
     assert "did you mean 'framework_2025.tier2_default'" in out.err
 
 
@@ -397,14 +430,21 @@ def test_15_files_in_rules_pathways_are_named(sandbox, rules):
 def test_15_two_files_for_one_parameter_id(sandbox, rules):
     src = rules / "parameters" / "units" / "h100_tpp.yaml"
     shutil.copy(src, rules / "parameters" / "units.h100_tpp.yaml")
-    out = sandbox.check("--rules", str(rules), "query", "IL", "--as-of", DAY)
+    out = sandbox.check(
+        "--rules", str(rules), "query", "IL", "-s", "framework-2025", "--as-of", DAY
+    )
     assert out.code == 2 and "units.h100_tpp" in out.err
     assert sandbox.check("check", str(rules)).code == 1
 
 
 def test_16_compare_reports_a_conflict_as_query_does(sandbox, rules):
     edit_yaml(_tiers(rules), lambda d: d[1].pop("exception_to"))  # Tier 1 vs the default
-    assert sandbox.check("--rules", str(rules), "query", "FR", "--as-of", DAY).code == 3
+    assert (
+        sandbox.check(
+            "--rules", str(rules), "query", "FR", "-s", "framework-2025", "--as-of", DAY
+        ).code
+        == 3
+    )
     assert sandbox.check("--rules", str(rules), "compare", "FR", "--as-of", DAY).code == 3
 
 

@@ -25,12 +25,13 @@ from .compile import CompiledRegime, message
 from .durable_adapter import DurableAdapter, default_adapter
 from .errors import NotInForceError, RuleConflictError
 from .facts import OrderFacts, input_facts, output_defaults
+from .models.condition import FactTest, walk
 from .models.country import Country
 from .models.parameter import Parameter
 from .models.provision import Provision
 from .oracle import holds
 from .precedence import Resolution, resolve
-from .vocabulary import FACTS, REQUIRED_OUTPUTS
+from .vocabulary import DEFAULT_ITEM, FACTS, REQUIRED_OUTPUTS
 from .world import World
 
 # A back end answers: at stage k, with these facts, which provisions apply?
@@ -185,6 +186,7 @@ def evaluate(
     memo: bool = True,
     hq: Country | None = None,
     order: OrderFacts | None = None,
+    item: str = DEFAULT_ITEM,
     backend: str = "durable",
 ) -> Evaluation:
     """Evaluate one (world, country, day). `memo=False` forces a run of the back end;
@@ -193,7 +195,12 @@ def evaluate(
     any_in_force, defined = compiled.in_force(day)
     if not any_in_force:
         _not_in_force(world, day)
-    inputs = input_facts(country, day, hq=hq, order=order)
+    if item != DEFAULT_ITEM and not _reads_item(world, day):
+        raise NotInForceError(
+            f"{world.scenario_id} has no provisions for {item} in force on {day}: its rules "
+            f"there are about {DEFAULT_ITEM} items only; try --scenario framework-2025"
+        )
+    inputs = input_facts(country, day, hq=hq, order=order, item=item)
     members = compiled.memberships_on(inputs, day)
     derived = None
     if backend == "oracle":
@@ -221,6 +228,17 @@ def evaluate(
         {**inputs, **derived.facts},
         derived.resolutions,
         derived.applicable,
+    )
+
+
+def _reads_item(world: World, day: dt.date) -> bool:
+    """Whether a provision in force on `day` distinguishes items (only then does an item
+    other than 3A090.a have an answer; other regimes' rules are about chips only)."""
+    return any(
+        isinstance(n, FactTest) and n.fact == "item"
+        for p in world.regime.provisions
+        if p.valid.contains(day)
+        for n in walk(p.when)
     )
 
 

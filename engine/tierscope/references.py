@@ -26,6 +26,8 @@ ROLES: dict[str, tuple[str, tuple[Unit, ...]]] = {
     "in_param": ("in_param", (Unit.countries,)),
     "ceiling": ("param", (Unit.tpp,)),
     "times": ("times", (Unit.multiplier, Unit.count)),
+    "up_to_increase": ("up_to_increase", (Unit.percent,)),
+    "order_tpp_gte": ("order_tpp_gte", (Unit.tpp,)),
     "share_limits": ("share_limits", (Unit.percent,)),
     "reach.times": ("times", (Unit.count, Unit.multiplier)),
     "fleet_share_of": ("fleet_share_of", (Unit.count,)),
@@ -45,7 +47,15 @@ def parameter_uses(p: Provision) -> list[tuple[str, str]]:
             uses.append((pw.ceiling.param, "ceiling"))
             if pw.ceiling.times is not None:
                 uses.append((pw.ceiling.times, "times"))
+            if pw.ceiling.up_to_increase is not None:
+                uses.append((pw.ceiling.up_to_increase, "up_to_increase"))
         uses.extend((s, "share_limits") for s in pw.share_limits)
+        if pw.routing is not None:
+            uses.extend(
+                (o.order_tpp_gte, "order_tpp_gte")
+                for o in pw.routing.obligations
+                if o.order_tpp_gte is not None
+            )
         if pw.reach is not None:
             uses.extend((t, "reach.times") for t in pw.reach.times or [])
             if pw.reach.fleet_share_of is not None:

@@ -103,6 +103,8 @@ class Assignments:
                 b in self.flagged for b in exception_bases(p, all_provs)
             ):
                 continue  # it depends on a provision with an error: fix that one first
+            if self._reads_empty_list(p):
+                continue  # a list published empty (e.g. Supp. No. 5(b)) waits for a scenario
             if pid not in self.holds_in:
                 self.add(
                     info.path, info.line, "warning", "never-applies",
@@ -116,6 +118,16 @@ class Assignments:
                     f"{p.id} can never apply: its condition holds only where its base {base} "
                     "does not apply (an exception is only considered where its base applies)",
                 )  # fmt: skip
+
+    def _reads_empty_list(self, p: Provision) -> bool:
+        """Whether `p` tests membership of a country list that is empty on some date."""
+        return any(
+            isinstance(n, FactTest)
+            and n.op == "in_param"
+            and n.operand in self.params
+            and any(dv.value == [] for dv in self.params[n.operand].values.values())
+            for n in walk(p.when)
+        )
 
     def _tainted_outputs(self) -> set[str]:
         """Outputs that depend on a provision with an error (no never-applies cascades)."""
