@@ -40,6 +40,7 @@ from .durable_dialect import (
 )
 from .errors import LoadError
 from .findings import Problems
+from .graphs import chain_text, find_cycles, graph_order
 from .models.condition import Condition, FactTest, walk
 from .models.parameter import Parameter
 from .models.provision import Provision
@@ -134,29 +135,18 @@ def plan_stages(provisions: list[Provision], where: str) -> tuple[tuple[str, ...
     reads: dict[str, set[str]] = defaultdict(set)
     for p in provisions:
         reads[p.then.output] |= {f for f in facts_read(p.when) if FACTS[f].origin == "output"}
-    stage: dict[str, int] = {}
-    visiting: set[str] = set()
-
-    def visit(out: str, chain: tuple[str, ...]) -> int:
-        if out in stage:
-            return stage[out]
-        if out in visiting:
-            raise LoadError(
-                where,
-                f"provisions read their own outputs in a cycle: {' -> '.join((*chain, out))}",
-            )
-        visiting.add(out)
-        deps = reads.get(out, set())
-        for d in deps:
+    for out, deps in sorted(reads.items()):
+        for d in sorted(deps):
             if d not in reads:
                 raise LoadError(where, f"output {out!r} reads {d!r}, which no provision defines")
-        k = 1 + max((visit(d, (*chain, out)) for d in deps), default=0)
-        visiting.discard(out)
-        stage[out] = k
-        return k
-
-    for out in sorted(reads):
-        visit(out, ())
+    cycles = find_cycles(reads, lambda o: sorted(reads.get(o, ())))
+    if cycles:
+        raise LoadError(
+            where, f"provisions read their own outputs in a cycle: {chain_text(cycles[0])}"
+        )
+    stage: dict[str, int] = {}
+    for out in graph_order(reads):
+        stage[out] = 1 + max((stage[d] for d in reads[out]), default=0)
     n = max(stage.values(), default=0)
     return tuple(tuple(sorted(o for o, k in stage.items() if k == i)) for i in range(1, n + 1))
 

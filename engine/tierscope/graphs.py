@@ -3,7 +3,7 @@ all ask it, so a cycle is found, ordered and worded the same way everywhere."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import TypeVar
 
 N = TypeVar("N", bound=Hashable)
@@ -63,3 +63,22 @@ def follow(start: N, step: Callable[[N], N | None]) -> list[N]:
         seen.add(cur)
         cur = step(cur)
     return chain
+
+
+def graph_order(deps: Mapping[N, Iterable[N]]) -> list[N]:
+    """The nodes of an acyclic graph, each after all of its dependencies (iterative)."""
+    order: list[N] = []
+    done: set[N] = set()
+    for start in sorted(deps, key=str):
+        stack: list[tuple[N, bool]] = [(start, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in done:
+                continue
+            if expanded:
+                done.add(node)
+                order.append(node)
+                continue
+            stack.append((node, True))
+            stack.extend((d, False) for d in sorted(deps.get(node, ()), key=str) if d not in done)
+    return order

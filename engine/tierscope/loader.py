@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from .errors import LoadError
 from .findings import Problems
+from .graphs import chain_text, find_cycles
 from .models.common import Window
 from .models.country import Country
 from .models.parameter import Parameter
@@ -385,14 +386,15 @@ def clip(p: Provision, start: dt.date | None, until: dt.date | None) -> Provisio
 def resolve_includes(regimes: dict[str, Regime], where: Path) -> dict[str, Regime]:
     """Add included regimes' provisions (clipped to the include window) to each regime."""
     done: dict[str, Regime] = {}
+    cycles = find_cycles(
+        regimes, lambda r: [i.regime for i in regimes[r].header.includes if i.regime in regimes]
+    )
+    if cycles:
+        raise LoadError(where, f"regimes include each other in a cycle: {chain_text(cycles[0])}")
 
     def build(rid: str, chain: tuple[str, ...]) -> Regime:
         if rid in done:
             return done[rid]
-        if rid in chain:
-            raise LoadError(
-                where, f"regimes include each other in a cycle: {' -> '.join((*chain, rid))}"
-            )
         regime = regimes[rid]
         provisions = list(regime.provisions)
         for inc in regime.header.includes:
