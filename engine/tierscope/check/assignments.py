@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import LoadError, RuleConflictError, TierscopeError
-from ..evaluate import oracle_backend, run_stages
+from ..evaluate import Applies, oracle_backend, run_stages
 from ..facts import input_facts
 from ..loader import RuleBase
 from ..models.condition import FactTest, walk
@@ -273,6 +273,7 @@ class Assignments:
                 continue
             defined = {p.then.output for p in in_force}
             memo: dict[Any, list[tuple[str, str, str]]] = {}
+            applies = oracle_backend(in_force, stages, params, day, {})  # once per day
             for code in sorted(countries):
                 inputs = input_facts(countries[code], day)
                 key = tuple(
@@ -280,9 +281,7 @@ class Assignments:
                     for k, v in sorted(inputs.items())
                 )
                 if key not in memo:
-                    memo[key] = self._evaluate(
-                        inputs, in_force, stages, by_id, params, day, defined
-                    )
+                    memo[key] = self._evaluate(inputs, applies, stages, by_id, defined)
                 for kind, out, detail in memo[key]:
                     issues[(kind, out, detail)].append((code, day))
         for (kind, out, detail), hits in issues.items():
@@ -311,15 +310,12 @@ class Assignments:
     @staticmethod
     def _evaluate(
         inputs: dict[str, Any],
-        in_force: list[Provision],
+        applies: Applies,
         stages: tuple[tuple[str, ...], ...],
         by_id: Mapping[str, Provision],
-        params: Mapping[str, Parameter],
-        day: dt.date,
         defined: set[str],
     ) -> list[tuple[str, str, str]]:
         """One evaluation by the engine's own stage loop, with the oracle back end."""
-        applies = oracle_backend(in_force, stages, params, day)
         try:
             derived = run_stages(stages, by_id, inputs, applies)
         except RuleConflictError as exc:
