@@ -61,7 +61,3 @@ class Problems:
         if not self.collect:
             raise err
         self.found.append(Finding(err.path, err.line, "error", code, err.detail))
-
-    @property
-    def errors(self) -> int:
-        return sum(f.level == "error" for f in self.found)

@@ -53,18 +53,6 @@ def chain_text(cycle: list[N]) -> str:
     return " -> ".join(str(n) for n in [*cycle, cycle[0]])
 
 
-def follow(start: N, step: Callable[[N], N | None]) -> list[N]:
-    """The chain step(start), step(step(start)), ... until it ends or repeats (a cycle
-    stops it)."""
-    chain, seen = [], {start}
-    cur = step(start)
-    while cur is not None and cur not in seen:
-        chain.append(cur)
-        seen.add(cur)
-        cur = step(cur)
-    return chain
-
-
 def graph_order(deps: Mapping[N, Iterable[N]]) -> list[N]:
     """The nodes of an acyclic graph, each after all of its dependencies (iterative)."""
     order: list[N] = []

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .findings import Problems
-from .yamlio import LineDict, line_of
+from .yamlio import line_of
 
 # rules/README.md sections, by the model a file holds (and, within provisions, the field)
 DOCS = "rules/README.md"
@@ -266,7 +266,3 @@ def recover(model: type[BaseModel], data: Any, errors: list[Mapping[str, Any]]) 
 def key_line(node: Any, *keys: Any) -> int | None:
     """Line of the deepest key reachable along `keys`."""
     return line_of(node, keys, strict=True)
-
-
-def is_mapping_with(data: Any, key: str) -> bool:
-    return isinstance(data, LineDict) and key in data
