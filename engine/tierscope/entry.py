@@ -33,11 +33,12 @@ def run() -> None:
         code = exc.code
     except KeyboardInterrupt:
         code = 130
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass  # the reader went away (`| head`): nothing left to say
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:  # None when the stream was closed at start (`>&-`)
+                stream.flush()
+        except (OSError, ValueError):
+            pass  # the reader went away (`| head`): cli.main has said what it had to
     if isinstance(code, str):
         sys.stderr.write(code + "\n")
         code = 1
