@@ -2,6 +2,7 @@
 and a one-line message, never a traceback (set TIERSCOPE_DEBUG=1 to see one)."""
 
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -193,33 +194,21 @@ def explain(
 
     Example: tierscope explain Israel --as-of 2025-06-01
     """
-    day = parse_date(as_of)
-    project = _project()
-    ev = project.evaluate(country, scenario, day)
-    from .service import build_result
+    from .api import Session
 
-    r = build_result(ev)
+    e = Session(project=_project()).explain(country, scenario, parse_date(as_of))
     if format is OutputFormat.json:
-        print(
-            r.model_dump_json(
-                indent=2,
-                include={
-                    "country",
-                    "scenario",
-                    "as_of",
-                    "fired",
-                    "not_applied",
-                    "parameters_used",
-                    "citations",
-                    "groups",
-                    "status",
-                },
-            )
-        )
-        return
-    src = [ref.title for ref in ev.country.groups.references]
-    src.append(f"status of the group snapshot: {ev.country.groups.status.value}")
-    print_explain(out, r, ev.inputs, src)
+        print(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
+    elif format is OutputFormat.csv:
+        from .render import explain_csv
+
+        sys.stdout.write(explain_csv(e))
+    elif format is OutputFormat.md:
+        from .render import explain_md
+
+        print(explain_md(e))
+    else:
+        print_explain(out, e, e.facts, e.group_sources)
 
 
 @app.command()
@@ -272,9 +261,6 @@ def scenarios() -> None:
             out.print(f"[bold]{sid}[/bold]  ({base})  {sc.title}")
 
 
-DEFAULT_COMPARE = ("pre-framework", "framework-2025", "post-rescission", "current-law")
-
-
 @app.command()
 def compare(
     country: CountryArg,
@@ -296,33 +282,41 @@ def compare(
     ] = None,
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
+    measure: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--measure",
+            "-m",
+            help="Only these measures (repeatable): tier, licence, review, total, or a "
+            "pathway id such as country_allocation or lpp. Default: all.",
+        ),
+    ] = None,
 ) -> None:
-    """Countries x scenarios (x dates) side by side, with deltas against a baseline.
+    """Countries x scenarios (x dates) in one grid, with deltas against a baseline.
 
-    Examples: tierscope compare Israel; tierscope compare Israel India -s framework-2025
-    -s israel-arrangement --baseline framework-2025; tierscope compare IL --as-of 2024-06-01
-    --as-of 2025-03-01 --as-of 2026-06-01 -s current-law
+    Examples: tierscope compare Israel; tierscope compare Israel India Germany -s framework-2025
+    -s israel-arrangement --baseline framework-2025 --measure total; tierscope compare IL
+    --as-of 2024-06-01 --as-of 2025-03-01 --as-of 2026-06-01 -s current-law
     """
-    from .compare import compare as run_compare
-    from .render import compare_csv, compare_md, print_compare_table
+    from .api import Session
+    from .grid import compare_markdown, compare_text, measure_ids
 
-    project = _project()
     assumptions = parse_assume(assume)
-    _check_assumptions(project, assumptions)
-    dates = [parse_date(d) for d in as_of] if as_of else [dt.date.today()]
-    names = scenario or [
-        *DEFAULT_COMPARE,
-        *(s for s in project.scenario_ids() if s not in DEFAULT_COMPARE),
-    ]
-    comp = run_compare(project, country, names, dates, baseline, assumptions)
+    dates = [parse_date(d) for d in as_of] if as_of else None
+    comp = Session(project=_project()).compare(country, scenario, dates, baseline, assumptions)
     if format is OutputFormat.json:
-        print(comp.model_dump_json(indent=2))
+        print(json.dumps(comp.to_dict(), indent=2, ensure_ascii=False))
     elif format is OutputFormat.csv:
-        sys.stdout.write(compare_csv(comp))
+        from .render import compare_csv
+
+        sys.stdout.write(compare_csv(comp, measure_ids(comp, measure)))
     elif format is OutputFormat.md:
-        print(compare_md(comp))
+        sys.stdout.write(compare_markdown(comp, measure))
     else:
-        print_compare_table(out, comp)
+        import shutil
+
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        sys.stdout.write(compare_text(comp, measure, width))
 
 
 @app.command()

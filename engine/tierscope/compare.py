@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import Field
+
 from .errors import TierscopeError
 from .models.result import QueryResult, ResultModel
 from .service import Project
@@ -18,8 +20,13 @@ from .service import Project
 DEFAULT_BASELINE = "current-law"
 
 
+# What a cell holds, so that "no cap" and "not open" never look alike in any format.
+CELL_STATES = ("value", "unbounded", "share-limited", "not open", "none", "not in force")
+
+
 class Cell(ResultModel):
     value: str  # display value: "790,000,000", "unbounded", "-" (not available), "2"
+    state: str = "value"  # one of CELL_STATES
     tpp: int | None = None  # for ceilings and totals
     h100e: float | None = None
     unbounded: bool = False
@@ -40,6 +47,8 @@ class Row(ResultModel):
 class Comparison(ResultModel):
     columns: list[str]  # "scenario" or "scenario@date"
     column_titles: dict[str, str]
+    column_scenarios: dict[str, str] = Field(default_factory=dict)  # column id -> scenario
+    column_dates: dict[str, dt.date] = Field(default_factory=dict)  # column id -> as-of date
     baseline: str
     rows: list[Row]
     notes: list[str]
@@ -50,24 +59,32 @@ CellData = dict[str, Any]  # Cell fields, before the comparison with the baselin
 
 def _numeric_cell(tpp: int | None, h100e: float | None, status: str, unbounded: bool) -> CellData:
     if unbounded:
-        return {"value": "unbounded", "unbounded": True, "status": status}
+        return {"value": "unbounded", "state": "unbounded", "unbounded": True, "status": status}
     return {"value": f"{tpp:,}", "tpp": tpp, "h100e": h100e, "status": status}
 
 
 def _cells_for(r: QueryResult, pathway_ids: Sequence[str]) -> dict[str, CellData]:
     cells: dict[str, CellData] = {
-        "tier": {"value": "-" if r.tier is None else str(r.tier), "available": r.tier is not None},
+        "tier": {"value": "-", "state": "none", "available": False}
+        if r.tier is None
+        else {"value": str(r.tier)},
         "licence_required": {"value": "yes" if r.licence_required else "no"},
-        "review_policy": {"value": r.review_policy or "-"},
+        "review_policy": {"value": r.review_policy}
+        if r.review_policy
+        else {"value": "-", "state": "none"},
     }
     by_id = {p.id: p for p in r.pathways}
     for pid in pathway_ids:
         p = by_id.get(pid)
         if p is None:
-            cells[f"pathway:{pid}"] = {"value": "-", "available": False}
+            cells[f"pathway:{pid}"] = {"value": "-", "state": "not open", "available": False}
         elif p.ceiling_tpp is None and p.share_limits:
             shares = ", ".join(s.rsplit(": ", 1)[-1] for s in p.share_limits)
-            cells[f"pathway:{pid}"] = {"value": f"share: {shares}", "status": p.status.value}
+            cells[f"pathway:{pid}"] = {
+                "value": f"share: {shares}",
+                "state": "share-limited",
+                "status": p.status.value,
+            }
         else:
             cells[f"pathway:{pid}"] = _numeric_cell(
                 p.ceiling_tpp, p.ceiling_h100e, p.status.value, p.ceiling_tpp is None
@@ -146,7 +163,7 @@ def compare(
                 data = (
                     dict(per_col[col][m])
                     if per_col[col]
-                    else {"value": "not in force", "available": False}
+                    else {"value": "not in force", "state": "not in force", "available": False}
                 )
                 if base_cell is not None:
                     data["changed"] = data["value"] != base_cell["value"]
@@ -157,5 +174,11 @@ def compare(
                 cells[col] = Cell(**data)
             rows.append(Row(country=code, measure=m, label=labels[m], cells=cells))
     return Comparison(
-        columns=col_ids, column_titles=titles, baseline=base_col, rows=rows, notes=notes
+        columns=col_ids,
+        column_titles=titles,
+        column_scenarios={c[0]: c[1] for c in columns},
+        column_dates={c[0]: c[2] for c in columns},
+        baseline=base_col,
+        rows=rows,
+        notes=notes,
     )

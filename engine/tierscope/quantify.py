@@ -91,6 +91,7 @@ def pathway_result(
         id=pw.id,
         title=pw.title,
         ceiling_tpp=tpp,
+        unbounded=tpp is None and not share_uses,
         ceiling_h100e=None if tpp is None else to_h100e(tpp, h100.value),
         ceiling_dense_bf16_pflops=None if tpp is None else to_bf16_pflops(tpp),
         per=pw.per,
@@ -164,6 +165,7 @@ def total_reachable(
     final = None if unbounded else total
     return TotalReachable(
         tpp=final,
+        unbounded=final is None,
         h100e=None if final is None else to_h100e(final, h100.value),
         dense_bf16_pflops=None if final is None else to_bf16_pflops(final),
         window=f"{window.value} years for annual pathways; cumulative ceilings once",

@@ -17,7 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from .models.result import PathwayResult, QueryResult
+from .models.result import Explanation, PathwayResult, QueryResult
 
 
 class OutputFormat(str, Enum):
@@ -203,14 +203,14 @@ def print_query_table(
 
 
 def print_explain(
-    console: Console, r: QueryResult, facts: dict[str, Any], group_sources: list[str]
+    console: Console, r: QueryResult | Explanation, facts: dict[str, Any], group_sources: list[str]
 ) -> None:
     console.print(
         f"[bold]Why: {r.country_name} ({r.country}) under {r.scenario_title}, as of {r.as_of}[/bold]"
     )
     console.print("\n[bold]Facts[/bold]")
     for k, v in facts.items():
-        shown = ", ".join(sorted(v)) if isinstance(v, (set, frozenset)) else v
+        shown = ", ".join(sorted(v)) if isinstance(v, (set, frozenset, list)) else v
         console.print(f"  {k} = {shown}")
     for s in group_sources:
         console.print(f"  [dim]groups source: {s}[/dim]")
@@ -261,114 +261,65 @@ def print_explain(
         console.print(f"  - {c}")
 
 
-def _compare_cell_text(cell, is_base: bool) -> str:
-    if not cell.available:
-        return cell.value
-    text = f"{cell.h100e:,.0f}" if cell.h100e is not None else cell.value
-    if is_base:
-        return text
-    if cell.delta_h100e is not None:
-        if cell.delta_h100e:
-            text += f"\n({cell.delta_h100e:+,.0f})"
-    elif cell.changed:
-        text += "\n(changed)"
-    return text
+def compare_csv(comp, measures: Sequence[str] | None = None) -> str:
+    """One tidy row per (country, measure, column): the full values, with a `state`
+    column that says "unbounded", "not open" or "not in force" instead of a blank."""
+    from .frames import COMPARE_COLUMNS, tidy_rows
 
-
-def _two_lines(name: str) -> str:
-    """Break a long scenario id at the hyphen nearest its middle, for narrow columns."""
-    if len(name) <= 12 or "-" not in name:
-        return name
-    cuts = [i for i, ch in enumerate(name) if ch == "-"]
-    i = min(cuts, key=lambda c: abs(c - len(name) / 2))
-    return name[: i + 1] + "\n" + name[i + 1 :]
-
-
-def print_compare_table(console: Console, comp) -> None:
-    """Rows = measures, columns = scenarios; numbers in H100e with deltas vs the baseline."""
-    countries = sorted({r.country for r in comp.rows}, key=[r.country for r in comp.rows].index)
-    for country in countries:
-        table = Table(
-            title=f"{country}: ceilings in H100e (TPP / H100 TPP); deltas against {comp.baseline}",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            title_justify="left",
-        )
-        table.add_column("Measure", max_width=30)
-        for col in comp.columns:
-            mark = "\n(baseline)" if col == comp.baseline else ""
-            table.add_column(_two_lines(col) + mark, justify="right", overflow="fold")
-        for row in (r for r in comp.rows if r.country == country):
-            label = row.label.replace(" (TPP)", "")
-            table.add_row(
-                label,
-                *(_compare_cell_text(row.cells[c], c == comp.baseline) for c in comp.columns),
-            )
-        console.print(table)
-    for n in comp.notes:
-        console.print(f"[yellow]Note:[/yellow] {n}", highlight=False)
-    console.print(
-        "[dim]'-' = pathway not open; 'unbounded' = no cap in the rule; exact TPP, statuses and "
-        "deltas in TPP: --format csv or json.[/dim]"
-    )
-
-
-def compare_csv(comp) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        [
-            "country",
-            "measure",
-            "label",
-            "column",
-            "value",
-            "tpp",
-            "h100e",
-            "status",
-            "delta_tpp",
-            "delta_h100e",
-            "changed",
-            "baseline",
-        ]
-    )
-    for row in comp.rows:
-        for col in comp.columns:
-            c = row.cells[col]
-            w.writerow(
-                [
-                    row.country,
-                    row.measure,
-                    row.label,
-                    col,
-                    c.value,
-                    c.tpp,
-                    c.h100e,
-                    c.status,
-                    c.delta_tpp,
-                    c.delta_h100e,
-                    c.changed,
-                    comp.baseline,
-                ]
-            )
+    w = csv.DictWriter(buf, fieldnames=COMPARE_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    keep = set(measures) if measures else None
+    for row in tidy_rows(comp):
+        if keep is None or row["measure"] in keep:
+            w.writerow(row)
     return buf.getvalue()
 
 
-def compare_md(comp) -> str:
-    out = [f"Deltas against `{comp.baseline}`; ceilings in H100e.", ""]
-    for country in sorted({r.country for r in comp.rows}):
-        out.append(f"### {country}")
-        out.append("")
-        out.append("| Measure | " + " | ".join(comp.columns) + " |")
-        out.append("|---|" + "---:|" * len(comp.columns))
-        for row in (r for r in comp.rows if r.country == country):
-            cells = [
-                _compare_cell_text(row.cells[c], c == comp.baseline).replace("\n", " ")
-                for c in comp.columns
-            ]
-            out.append(f"| {row.label.replace(' (TPP)', '')} | " + " | ".join(cells) + " |")
-        out.append("")
-    out.extend(f"- Note: {n}" for n in comp.notes)
+def explain_csv(e) -> str:
+    """`explain` as tidy CSV: one row per fact, provision, parameter and citation."""
+    from .frames import EXPLAIN_COLUMNS, tidy_rows
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=EXPLAIN_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(tidy_rows(e))
+    return buf.getvalue()
+
+
+def _md(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def explain_md(e) -> str:
+    """`explain` as Markdown: full text of every provision, parameter and citation."""
+    out = [f"### Why: {_md(e.country_name)} ({e.country}) under {_md(e.scenario_title)}, "
+           f"as of {e.as_of}", "", "**Facts**", ""]  # fmt: skip
+    for k, v in e.facts.items():
+        out.append(f"- {k} = {', '.join(v) if isinstance(v, list) else v}")
+    out.extend(f"- groups source: {_md(s)}" for s in e.group_sources)
+    out += ["", "**Provisions that applied**", "",
+            "| Provision | Title | Output | Value | Outcome | Status | Citation |",
+            "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for f in e.fired:
+        out.append(f"| {f.id} | {_md(f.title)} | {f.output} | {_md(f.value)} | {f.outcome} | "
+                   f"{f.status.value} | {_md(f.citation)} |")  # fmt: skip
+    if e.not_applied:
+        out += ["", "**In force but not applicable** (why not)", "",
+                "| Provision | Title | Output | Requires | Citation |",
+                "|---|---|---|---|---|"]  # fmt: skip
+        for n in e.not_applied:
+            out.append(f"| {n.id} | {_md(n.title)} | {n.output} | {_md(n.requires)} | "
+                       f"{_md(n.citation)} |")  # fmt: skip
+    out += ["", "**Parameters used**", "",
+            "| Parameter | Label | Value | In force from | Status | Source |",
+            "|---|---|---|---|---|---|"]  # fmt: skip
+    for p in e.parameters_used:
+        value = ", ".join(p.value) if isinstance(p.value, list) else f"{p.value:,} {p.unit}"
+        out.append(f"| {p.id} | {_md(p.label)} | {_md(value)} | {p.effective} | "
+                   f"{p.status.value} | {_md('; '.join(p.references))} |")  # fmt: skip
+    out += ["", "**Citations**", ""]
+    out.extend(f"- {_md(c)}" for c in e.citations)
     return "\n".join(out)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -10,7 +11,20 @@ from .common import Status
 
 
 class ResultModel(BaseModel):
+    """A validated, immutable answer. `to_dict()` is exactly what the CLI prints as JSON;
+    `to_frame()` is the same answer as a tidy pandas DataFrame (pandas is optional)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (dates as ISO strings): the CLI's `--format json`."""
+        return self.model_dump(mode="json")
+
+    def to_frame(self) -> Any:
+        """A tidy pandas DataFrame, one observation per row (see `tierscope.frames`)."""
+        from ..frames import to_frame
+
+        return to_frame(self)
 
 
 class ParameterUse(ResultModel):
@@ -28,7 +42,10 @@ class ParameterUse(ResultModel):
 class PathwayResult(ResultModel):
     id: str
     title: str
-    ceiling_tpp: int | None  # None = unbounded (or bounded only by share_limits)
+    ceiling_tpp: int | None  # None = unbounded, or bounded only by share_limits
+    # true only when nothing caps the pathway (no TPP figure and no share limit), so that
+    # "open without a cap" never reads like "not open" (a pathway not open is absent)
+    unbounded: bool = False
     ceiling_h100e: float | None
     ceiling_dense_bf16_pflops: float | None
     per: str
@@ -53,6 +70,7 @@ class TotalReachable(ResultModel):
     """Sum of the pathways the rules make additive, under explicit assumptions."""
 
     tpp: int | None  # None = unbounded (some additive pathway has no cap)
+    unbounded: bool = False  # true exactly when tpp is None
     h100e: float | None
     dense_bf16_pflops: float | None
     window: str
@@ -120,3 +138,21 @@ class QueryResult(ResultModel):
     warnings: list[str] = []  # guidance and cautions that apply, each with its citation
     parameters_used: list[ParameterUse]  # every parameter the answer read, with provenance
     key_dates: list[str] = []  # the regime's dated events, for context
+
+
+class Explanation(ResultModel):
+    """Why an answer is what it is: `tierscope explain` (and `tierscope.explain`)."""
+
+    country: str
+    country_name: str
+    scenario: str
+    scenario_title: str
+    as_of: dt.date
+    facts: dict[str, Any]  # the input facts on the date (groups as a sorted list)
+    group_sources: list[str]
+    groups: list[str]
+    status: Status
+    fired: list[Firing]
+    not_applied: list[NotApplied] = []
+    parameters_used: list[ParameterUse]
+    citations: list[str]
