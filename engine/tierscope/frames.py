@@ -120,7 +120,9 @@ def _explain_rows(e: Any) -> list[dict[str, Any]]:
                      "output": n.output, "citation": n.citation,
                      "requires": n.requires})  # fmt: skip
     for p in e.parameters_used:
-        value = ", ".join(p.value) if isinstance(p.value, list) else f"{p.value} {p.unit}"
+        from .models.parameter import format_exact
+
+        value = ", ".join(p.value) if isinstance(p.value, list) else f"{format_exact(p.value)} {p.unit}"
         rows.append({**head, "section": "parameter", "id": p.id, "title": p.label,
                      "value": value, "status": p.status.value, "effective": p.effective,
                      "references": "; ".join(p.references)})  # fmt: skip

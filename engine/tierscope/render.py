@@ -17,6 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from .models.parameter import format_exact
 from .models.result import Explanation, PathwayResult, QueryResult
 
 
@@ -247,7 +248,9 @@ def print_explain(
     for col in ("Value", "In force from", "Status", "Source"):
         t2.add_column(col, overflow="fold")
     for p in r.parameters_used:
-        value = ", ".join(p.value) if isinstance(p.value, list) else f"{p.value:,} {p.unit}"
+        value = (
+            ", ".join(p.value) if isinstance(p.value, list) else f"{format_exact(p.value)} {p.unit}"
+        )
         t2.add_row(
             f"{p.id}\n[dim]{p.label}[/dim]",
             value,
@@ -315,7 +318,9 @@ def explain_md(e) -> str:
             "| Parameter | Label | Value | In force from | Status | Source |",
             "|---|---|---|---|---|---|"]  # fmt: skip
     for p in e.parameters_used:
-        value = ", ".join(p.value) if isinstance(p.value, list) else f"{p.value:,} {p.unit}"
+        value = (
+            ", ".join(p.value) if isinstance(p.value, list) else f"{format_exact(p.value)} {p.unit}"
+        )
         out.append(f"| {p.id} | {_md(p.label)} | {_md(value)} | {p.effective} | "
                    f"{p.status.value} | {_md('; '.join(p.references))} |")  # fmt: skip
     out += ["", "**Citations**", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -32,7 +33,7 @@ class ParameterUse(ResultModel):
 
     id: str
     label: str
-    value: int | list[str]
+    value: int | Fraction | list[str]  # Fraction only for multiplier/percent (JSON "120/79")
     unit: str
     effective: dt.date
     status: Status
