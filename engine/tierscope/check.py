@@ -1821,6 +1821,12 @@ def scenario_findings(report: Report, scenario_file: Path) -> Report:
         findings.append(Finding(err.path, err.line, "error", "invalid", err.detail))
     except TierscopeError as err:
         findings.append(Finding(path, None, "error", "bad-scenario", err.message))
+    else:
+        # an override that changes no answer is a warning (issue 11: no silent no-ops)
+        from .scenario_effect import unchanged_overrides
+
+        for line, message in unchanged_overrides(Project.shipped().rulebase, Path(path)):
+            findings.append(Finding(path, line, "warning", "no-effect", message))
     return Report(
         findings=findings,
         files=report.files + 1,
