@@ -489,6 +489,43 @@ def check(
     raise typer.Exit(code)
 
 
+@app.command("test")
+def test_cases(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="YAML files of legal cases (see tests/cases/ for examples).",
+                       show_default=False),
+    ],
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List passing cases too.")
+    ] = False,
+) -> None:
+    """Run legal cases: each states a country, scenario, date, what the law says the
+    answer is, and its source. Prints file:line for every expectation not met.
+    Exit 0 all pass, 1 some fail, 2 a file cannot be read.
+
+    Example: tierscope test my-cases.yaml
+    """
+    from .api import Session
+    from .cases import run_file
+
+    session = Session(project=_project())
+    outcomes = []
+    for f in files:
+        outcomes.extend(run_file(f, session))
+    for o in outcomes:
+        if not o.passed:
+            for line in o.lines():
+                print(line)
+            if o.source:
+                print(f"  source of the expectation: {o.source}")
+        elif verbose:
+            print(f"{o.path}:{o.line}: ok: {o.name}")
+    failed = sum(not o.passed for o in outcomes)
+    print(f"{len(outcomes)} cases: {len(outcomes) - failed} passed, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
 def _check_assumptions(project: Project, assumptions: dict[str, int]) -> None:
     known = sorted(
         p.split(".", 1)[1] for p in project.rulebase.parameters if p.startswith("assumptions.")

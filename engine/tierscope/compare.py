@@ -119,9 +119,10 @@ def compare(
         raise TierscopeError(
             f"baseline {base!r} is not among the compared scenarios: {', '.join(scenarios)}"
         )
-    notes: list[str] = []
+    notes: dict[str, None] = {}  # in order, each once (many countries share one)
     rows: list[Row] = []
     titles: dict[str, str] = {}
+    answers: list[tuple[str, dict[str, QueryResult | None]]] = []
     for country in countries:
         results: dict[str, QueryResult | None] = {}
         for col, s, d in columns:
@@ -132,30 +133,33 @@ def compare(
                 if exc.exit_code != 3:  # not "not in force": a real error
                     raise
                 results[col] = None
-                notes.append(f"{col}: {exc.message}")
-        pathway_ids: list[str] = []
+                notes[f"{col}: {exc.message}"] = None
+        answers.append((country, results))
+    # every country gets the same measures, so that one grid (or frame) lines them up and
+    # a pathway open for one country reads "not open" for the others
+    pathway_ids: list[str] = []
+    labels = {
+        "tier": "Tier",
+        "licence_required": "Licence required",
+        "review_policy": "Review policy",
+        "total_reachable": "Total reachable (TPP)",
+    }
+    for _, results in answers:
         for r in results.values():
             for p in r.pathways if r else []:
                 if p.id not in pathway_ids:
                     pathway_ids.append(p.id)
-        labels = {
-            "tier": "Tier",
-            "licence_required": "Licence required",
-            "review_policy": "Review policy",
-            "total_reachable": "Total reachable (TPP)",
-        }
-        for r in results.values():
-            for p in r.pathways if r else []:
                 labels.setdefault(f"pathway:{p.id}", f"{p.title.split(' (')[0]} (TPP)")
+    measures = [
+        "tier",
+        "licence_required",
+        "review_policy",
+        *(f"pathway:{p}" for p in pathway_ids),
+        "total_reachable",
+    ]
+    for country, results in answers:
         per_col = {col: (_cells_for(r, pathway_ids) if r else None) for col, r in results.items()}
         code = next((r.country for r in results.values() if r), country)
-        measures = [
-            "tier",
-            "licence_required",
-            "review_policy",
-            *(f"pathway:{p}" for p in pathway_ids),
-            "total_reachable",
-        ]
         for m in measures:
             base_cell = per_col[base_col][m] if per_col[base_col] else None
             cells: dict[str, Cell] = {}
@@ -180,5 +184,5 @@ def compare(
         column_dates={c[0]: c[2] for c in columns},
         baseline=base_col,
         rows=rows,
-        notes=notes,
+        notes=list(notes),
     )

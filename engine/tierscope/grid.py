@@ -95,8 +95,10 @@ class Grid:
         return Grid([" / ".join(self.corner)], labels, headers, cells)
 
 
-def build_grid(comp: Comparison, measures: Sequence[str]) -> Grid:
-    """The comparison as rows of (country, measure) and one column per scenario/date."""
+def build_grid(comp: Comparison, measures: Sequence[str], keep_closed: bool = False) -> Grid:
+    """The comparison as rows of (country, measure) and one column per scenario/date.
+    A pathway row that is "not open" in every column is left out unless `keep_closed`
+    (the measure was asked for by name)."""
     one_measure = len(measures) == 1
     labels: list[list[str]] = []
     cells: list[list[str]] = []
@@ -107,6 +109,8 @@ def build_grid(comp: Comparison, measures: Sequence[str]) -> Grid:
         for m in measures:
             row = by_key.get((country, m))
             if row is None:
+                continue
+            if not keep_closed and all(c.state == "not open" for c in row.cells.values()):
                 continue
             label = row.label.replace(" (TPP)", "")
             labels.append([country] if one_measure else [country if first else "", label])
@@ -206,7 +210,7 @@ def legend(comp: Comparison) -> list[str]:
 
 def compare_text(comp: Comparison, measures: Sequence[str] | None, width: int | None) -> str:
     """The whole `compare` table output: grid, legend and notes."""
-    g = fit(build_grid(comp, measure_ids(comp, measures)), width)
+    g = fit(build_grid(comp, measure_ids(comp, measures), bool(measures)), width)
     lines = [render_grid(g, width), ""]
     lines.extend(legend(comp))
     lines.extend(f"Note: {n}" for n in comp.notes)
@@ -215,7 +219,7 @@ def compare_text(comp: Comparison, measures: Sequence[str] | None, width: int | 
 
 def compare_markdown(comp: Comparison, measures: Sequence[str] | None) -> str:
     """The same grid as one Markdown table (full text, never cropped)."""
-    g = build_grid(comp, measure_ids(comp, measures))
+    g = build_grid(comp, measure_ids(comp, measures), bool(measures))
     esc = lambda s: s.replace("|", "\\|")  # noqa: E731
     head = [*g.corner, *(" ".join(h) for h in g.headers)]
     out = ["| " + " | ".join(esc(h) for h in head) + " |"]

@@ -49,7 +49,7 @@ def query_json(results: Sequence[QueryResult]) -> str:
 
 PATHWAY_COLUMNS = (
     "country", "scenario", "as_of", "tier", "licence_required", "review_policy",
-    "pathway", "title", "ceiling_tpp", "ceiling_h100e", "ceiling_dense_bf16_pflops",
+    "pathway", "title", "ceiling_state", "ceiling_tpp", "ceiling_h100e", "ceiling_dense_bf16_pflops",
     "per", "counts_against_country_allocation", "share_limits", "status", "citations",
 )  # fmt: skip
 
@@ -63,10 +63,13 @@ def _pathway_rows(results: Sequence[QueryResult]) -> list[dict[str, Any]]:
             "review_policy": r.review_policy,
         }  # fmt: skip
         if not r.pathways:
-            rows.append({**base, "pathway": "", "status": r.status.value})
+            rows.append(
+                {**base, "pathway": "", "ceiling_state": "no pathway open", "status": r.status.value}
+            )
         for p in r.pathways:
             rows.append({
-                **base, "pathway": p.id, "title": p.title, "ceiling_tpp": p.ceiling_tpp,
+                **base, "pathway": p.id, "title": p.title, "ceiling_state": ceiling_state(p),
+                "ceiling_tpp": p.ceiling_tpp,
                 "ceiling_h100e": p.ceiling_h100e,
                 "ceiling_dense_bf16_pflops": p.ceiling_dense_bf16_pflops, "per": p.per,
                 "counts_against_country_allocation": p.counts_against_country_allocation,
@@ -74,6 +77,13 @@ def _pathway_rows(results: Sequence[QueryResult]) -> list[dict[str, Any]]:
                 "citations": "; ".join(p.citations),
             })  # fmt: skip
     return rows
+
+
+def ceiling_state(p: PathwayResult) -> str:
+    """Why a ceiling cell is (or is not) a number: never a bare blank in CSV."""
+    from .frames import ceiling_state as state
+
+    return state(p)
 
 
 def query_csv(results: Sequence[QueryResult]) -> str:
