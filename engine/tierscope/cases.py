@@ -84,7 +84,7 @@ class Case(StrictModel):
     @model_validator(mode="after")
     def _route_needs_order(self) -> Case:
         if "route" in self.expect.model_fields_set and self.order is None:
-            raise ValueError("expect.route needs an order (order: \"1000 x B200\")")
+            raise ValueError('expect.route needs an order (order: "1000 x B200")')
         return self
 
 
@@ -151,6 +151,17 @@ def _hint(loc: tuple[Any, ...]) -> str:
     return f"; did you mean {near[0]!r}?" if near else ""
 
 
+def _blame(exc: TierscopeError) -> str:
+    """The field of a case that an engine error is about (for its line)."""
+    from .errors import OrderParseError, UnknownChipError, UnknownCountryError
+
+    if isinstance(exc, UnknownCountryError):
+        return "country"
+    if isinstance(exc, (UnknownChipError, OrderParseError)):
+        return "order"
+    return "scenario" if "scenario" in exc.message or "in force" in exc.message else "as_of"
+
+
 def _pathway_word(p: Any) -> str:
     if p is None:
         return "not open"
@@ -191,17 +202,17 @@ def run_case(case: Case, raw: LineDict, line: int, session: Any) -> list[tuple[i
         else:
             result = query = session.query(case.country, case.scenario, case.as_of)
     except TierscopeError as exc:
-        key = "country" if "country" in exc.message else "scenario"
-        if "chip" in exc.message or "order" in exc.message:
-            key = "order"
-        return [(at(key), exc.message)]
+        return [(at(_blame(exc)), exc.message)]
     e = case.expect
     problems: list[tuple[int, str]] = []
 
     def compare(key: str, expected: Any, actual: Any) -> None:
         if expected != actual:
             problems.append(
-                (at("expect", key), f"expect.{key}: expected {_show(expected)}, got {_show(actual)}")
+                (
+                    at("expect", key),
+                    f"expect.{key}: expected {_show(expected)}, got {_show(actual)}",
+                )
             )
 
     given = e.model_fields_set
@@ -233,9 +244,13 @@ def run_file(path: Path, session: Any) -> list[Outcome]:
     out = []
     for line, raw in read_cases(path):
         case, problems = parse_case(raw, line)
-        name = case.name if case else str(raw.get("name", "(unnamed case)")) if isinstance(
-            raw, dict
-        ) else "(not a case)"
+        name = (
+            case.name
+            if case
+            else str(raw.get("name", "(unnamed case)"))
+            if isinstance(raw, dict)
+            else "(not a case)"
+        )
         if case is not None:
             problems = run_case(case, raw, line, session)
         out.append(Outcome(str(path), line, name, problems, case.source if case else ""))

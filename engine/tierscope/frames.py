@@ -44,12 +44,19 @@ def _query_rows(r: Any) -> list[dict[str, Any]]:
         return [{**base, "pathway": None, "ceiling_state": "no pathway open", **tail}]
     return [
         {
-            **base, "pathway": p.id, "title": p.title, "ceiling_state": ceiling_state(p),
-            "ceiling_tpp": p.ceiling_tpp, "ceiling_h100e": p.ceiling_h100e,
-            "ceiling_dense_bf16_pflops": p.ceiling_dense_bf16_pflops, "per": p.per,
+            **base,
+            "pathway": p.id,
+            "title": p.title,
+            "ceiling_state": ceiling_state(p),
+            "ceiling_tpp": p.ceiling_tpp,
+            "ceiling_h100e": p.ceiling_h100e,
+            "ceiling_dense_bf16_pflops": p.ceiling_dense_bf16_pflops,
+            "per": p.per,
             "counts_against_country_allocation": p.counts_against_country_allocation,
-            "share_limits": "; ".join(p.share_limits), "status": p.status.value,
-            "citations": "; ".join(p.citations), **tail,
+            "share_limits": "; ".join(p.share_limits),
+            "status": p.status.value,
+            "citations": "; ".join(p.citations),
+            **tail,
         }
         for p in r.pathways
     ]
@@ -68,12 +75,21 @@ def _compare_rows(c: Any) -> list[dict[str, Any]]:
             cell = row.cells[col]
             rows.append(
                 {
-                    "country": row.country, "measure": row.measure, "label": row.label,
-                    "column": col, "scenario": c.column_scenarios.get(col, col),
-                    "as_of": c.column_dates.get(col), "value": cell.value, "state": cell.state,
-                    "tpp": cell.tpp, "h100e": cell.h100e, "status": cell.status,
-                    "delta_tpp": cell.delta_tpp, "delta_h100e": cell.delta_h100e,
-                    "changed": cell.changed, "is_baseline": col == c.baseline,
+                    "country": row.country,
+                    "measure": row.measure,
+                    "label": row.label,
+                    "column": col,
+                    "scenario": c.column_scenarios.get(col, col),
+                    "as_of": c.column_dates.get(col),
+                    "value": cell.value,
+                    "state": cell.state,
+                    "tpp": cell.tpp,
+                    "h100e": cell.h100e,
+                    "status": cell.status,
+                    "delta_tpp": cell.delta_tpp,
+                    "delta_h100e": cell.delta_h100e,
+                    "changed": cell.changed,
+                    "is_baseline": col == c.baseline,
                 }
             )
     return rows
@@ -93,8 +109,15 @@ def _acquire_rows(a: Any) -> list[dict[str, Any]]:
         "lpp_limit_tpp": a.lpp_limit_tpp, "status": a.status.value,
     }  # fmt: skip
     return [
-        {**head, "count": line.count, "chip": line.chip, "tpp_each": line.tpp_each,
-         "tpp_total": line.tpp_total, "eccn": line.eccn, **tail}
+        {
+            **head,
+            "count": line.count,
+            "chip": line.chip,
+            "tpp_each": line.tpp_each,
+            "tpp_total": line.tpp_total,
+            "eccn": line.eccn,
+            **tail,
+        }
         for line in a.order
     ]
 
@@ -122,7 +145,9 @@ def _explain_rows(e: Any) -> list[dict[str, Any]]:
     for p in e.parameters_used:
         from .models.parameter import format_exact
 
-        value = ", ".join(p.value) if isinstance(p.value, list) else f"{format_exact(p.value)} {p.unit}"
+        value = (
+            ", ".join(p.value) if isinstance(p.value, list) else f"{format_exact(p.value)} {p.unit}"
+        )
         rows.append({**head, "section": "parameter", "id": p.id, "title": p.label,
                      "value": value, "status": p.status.value, "effective": p.effective,
                      "references": "; ".join(p.references)})  # fmt: skip

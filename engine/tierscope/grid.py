@@ -128,9 +128,7 @@ def build_grid(comp: Comparison, measures: Sequence[str], keep_closed: bool = Fa
 
 def _widths(g: Grid) -> tuple[list[int], list[int]]:
     nlab = len(g.corner)
-    lab_w = [
-        max([len(g.corner[i])] + [len(lab[i]) for lab in g.labels]) for i in range(nlab)
-    ]
+    lab_w = [max([len(g.corner[i])] + [len(lab[i]) for lab in g.labels]) for i in range(nlab)]
     col_w = []
     for j, h in enumerate(g.headers):
         col_w.append(max([len(x) for x in h] + [len(row[j]) for row in g.cells]))
@@ -146,9 +144,7 @@ def _render_block(g: Grid, lab_w: list[int], col_w: list[int], cols: list[int]) 
     depth = max(len(g.headers[j]) for j in cols)
     out = []
     for k in range(depth):
-        parts = [
-            (g.corner[i] if k == depth - 1 else "").ljust(lab_w[i]) for i in range(len(lab_w))
-        ]
+        parts = [(g.corner[i] if k == depth - 1 else "").ljust(lab_w[i]) for i in range(len(lab_w))]
         for j in cols:
             h = g.headers[j]
             # bottom-align header lines so the last line sits on the rule

@@ -138,9 +138,7 @@ def unchanged_overrides(rb: RuleBase, path: Path) -> list[tuple[int | None, str]
             continue
         rest = apply_scenario(rb, base, _without(scen, part))
         codes = [key] if kind == "country" else sorted(base.countries)
-        if any(
-            answer_key(whole, c, d) != answer_key(rest, c, d) for d in days for c in codes
-        ):
+        if any(answer_key(whole, c, d) != answer_key(rest, c, d) for d in days for c in codes):
             continue
         shown = ", ".join(str(d) for d in days) or "no date on which the base is in force"
         out.append(
