@@ -208,7 +208,9 @@ def explain(
 
         print(explain_md(e))
     else:
-        print_explain(out, e, e.facts, e.group_sources)
+        # redirected: as wide as the text, so no citation or source is folded or cropped
+        console = out if sys.stdout.isatty() else Console(width=100_000, emoji=False, highlight=False)
+        print_explain(console, e, e.facts, e.group_sources)
 
 
 @app.command()

@@ -1,0 +1,130 @@
+"""`compare` reads at a glance: one grid for many countries, statuses marked, deltas only
+where a cell changed, a layout that fits the terminal and never crops when redirected;
+`explain` honours every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+import tierscope as ts
+from tierscope.cli import main
+from tierscope.frames import EXPLAIN_COLUMNS
+from tierscope.grid import build_grid, compare_text, measure_ids, render_grid
+
+DAY = "2025-06-01"
+SIX = ["Israel", "India", "Saudi Arabia", "Germany", "China", "UAE"]
+CODES = ["IL", "IN", "SA", "DE", "CN", "AE"]
+
+
+@pytest.fixture(scope="module")
+def six():
+    return ts.compare(SIX, ["framework-2025", "israel-arrangement"], as_of=DAY,
+                      baseline="framework-2025")  # fmt: skip
+
+
+def first_column(text: str) -> list[str]:
+    return [line.split()[0] for line in text.splitlines() if line[:1].strip()]
+
+
+def test_six_countries_are_one_grid(six):
+    text = compare_text(six, None, None)
+    assert text.count("framework-2025") == 1 + text.count("Figures in H100e")  # one header
+    labels = [x for x in first_column(text) if x in CODES]
+    assert labels == CODES  # each country once, in the order asked
+
+
+def test_one_measure_gives_one_row_per_country(six):
+    text = compare_text(six, ["total"], None)
+    rows = [line for line in text.splitlines() if line[:2] in CODES]
+    assert [r[:2] for r in rows] == CODES
+
+
+def test_statuses_are_marked_and_deltas_shown_only_where_changed(six):
+    grid = build_grid(six, measure_ids(six, ["country_allocation"]), keep_closed=True)
+    cells = dict(zip([lab[0] for lab in grid.labels], grid.cells, strict=True))
+    # the allocation is secondary-sourced in the shipped rules: marked '*'
+    assert cells["IL"][0].endswith("*")
+    # Israel's arrangement adds 790,000,000 TPP (~49,899 H100e); nobody else changes
+    assert "(+49,899)" in cells["IL"][1]
+    assert all("(" not in cells[c][1] for c in ("IN", "SA", "AE"))
+    assert cells["DE"] == ["-", "-"] and cells["CN"] == ["-", "-"]  # not open
+
+
+def test_an_unknown_measure_is_a_clear_error(six):
+    from tierscope.errors import TierscopeError
+
+    with pytest.raises(TierscopeError, match="choose from"):
+        measure_ids(six, ["alocation"])
+
+
+def test_a_wide_grid_is_transposed_to_fit_a_narrow_terminal():
+    comp = ts.compare("Israel", as_of=DAY)  # every shipped scenario: a wide grid
+    wide = compare_text(comp, ["total"], None)
+    narrow = compare_text(comp, ["total"], 60)
+    assert max(map(len, wide.splitlines()[:4])) > 60
+    # transposed: the scenarios became rows
+    assert "israel-tier1" in first_column(narrow) and "IL" not in first_column(narrow)
+    grid_lines = narrow.split("\n\n")[0].splitlines()
+    assert max(map(len, grid_lines)) <= 60
+
+
+def test_a_grid_too_wide_either_way_is_cut_into_blocks_not_cropped():
+    comp = ts.compare(["Israel", "India"], as_of=DAY)  # all measures, every shipped scenario
+    g = build_grid(comp, measure_ids(comp, None))
+    text = render_grid(g, 120)
+    assert max(map(len, text.splitlines())) <= 120
+    blocks = text.split("\n\n")
+    assert len(blocks) >= 2
+    for block in blocks:  # every block repeats the row labels
+        assert block.count("Total reachable") == 2
+    for col in comp.columns:  # nothing dropped: each column is in some block
+        assert col in text.replace("\n", " ") or col.split("+")[0] in text
+
+
+def test_redirected_compare_is_never_cropped(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", *SIX, "--as-of", DAY])  # stdout is not a terminal here
+    out = capsys.readouterr().out
+    assert "tier2-caps-halved" in out and "…" not in out
+    assert all(code in first_column(out) for code in CODES)
+
+
+def test_compare_md_and_csv_carry_the_full_values(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", *SIX, "-s", "framework-2025", "-s", "israel-arrangement",
+              "--baseline", "framework-2025", "--as-of", DAY, "-m", "total", "-f", "md"])  # fmt: skip
+    md = capsys.readouterr().out
+    assert md.startswith("| country | framework-2025 (baseline) | israel-arrangement |")
+    with pytest.raises(SystemExit):
+        main(["compare", "IL", "-s", "framework-2025", "--as-of", DAY, "-m", "total", "-f", "csv"])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["measure"] for r in rows] == ["total_reachable"]
+    assert rows[0]["tpp"] == "870700000" and rows[0]["status"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "md"])
+def test_explain_honours_the_format(capsys, fmt):
+    with pytest.raises(SystemExit):
+        main(["explain", "Israel", "-s", "framework-2025", "--as-of", DAY, "-f", fmt])
+    out = capsys.readouterr().out
+    if fmt == "json":
+        assert json.loads(out)["country"] == "IL"
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert list(rows[0]) == list(EXPLAIN_COLUMNS)
+        assert any(r["section"] == "parameter" and r["references"] for r in rows)
+    else:
+        assert "| Provision | Title | Output |" in out and "┃" not in out
+
+
+def test_redirected_explain_keeps_every_citation_whole(capsys):
+    with pytest.raises(SystemExit):
+        main(["explain", "Israel", "-s", "framework-2025", "--as-of", DAY])
+    out = capsys.readouterr().out
+    e = ts.explain("Israel", "framework-2025", DAY)
+    for c in e.citations:
+        assert c in out, c
