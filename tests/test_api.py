@@ -74,6 +74,13 @@ def test_acquire_json_is_the_api_result(capsys):
     assert cli_json(capsys, *argv) == api.to_dict()
 
 
+def test_countries_json_is_the_api_result(capsys):
+    api = ts.countries(1, "framework-2025", DAY)
+    argv = ["countries", "--tier", "1", "-s", "framework-2025", "--as-of", DAY, "-f", "json"]
+    assert cli_json(capsys, *argv) == api.to_dict()
+    assert set(api.to_frame()["country"]) >= {"US", "FR", "JP"}
+
+
 def test_compare_frame_round_trips_six_countries_by_two_scenarios():
     comp = ts.compare(SIX, TWO, as_of=DAY, baseline="framework-2025")
     df = comp.to_frame()

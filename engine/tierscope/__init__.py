@@ -17,7 +17,10 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("query", "explain", "compare", "acquire", "scenarios", "session", "Session", "ResultList")
+_API = (
+    "query", "explain", "compare", "acquire", "countries", "scenarios", "session", "Session",
+    "ResultList",
+)  # fmt: skip
 __all__ = ["__version__", *_API]
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import TierscopeError
-from .models.result import Explanation, QueryResult
+from .models.result import CountryRow, Explanation, QueryResult
 from .service import DEFAULT_SCENARIO, Project
 
 if TYPE_CHECKING:
@@ -188,6 +188,31 @@ class Session:
             veu_kind,
         )
 
+    def countries(
+        self, tier: int | None = None, scenario: str = DEFAULT_SCENARIO, as_of: DateLike = None
+    ) -> ResultList:
+        """Every country (or those of one tier) with its tier, licence requirement and EAR
+        country groups on the date: `tierscope countries`."""
+        from .evaluate import evaluate
+
+        day = to_date(as_of)
+        world = self.project.world(scenario)
+        rows = ResultList()
+        for code in world.countries:
+            ev = evaluate(world, world.countries[code], day)
+            t = ev.value("tier")
+            if tier is None or t == tier:
+                rows.append(
+                    CountryRow(
+                        country=code,
+                        name=ev.country.name,
+                        tier=t,
+                        licence_required=bool(ev.value("licence_required")),
+                        groups=sorted(ev.inputs["groups"]),
+                    )
+                )
+        return rows
+
     def check_assumptions(self, assume: Mapping[str, int] | None) -> None:
         """Unknown assumption names are an error (they would otherwise be ignored)."""
         known = sorted(
@@ -255,6 +280,13 @@ def acquire(
     return session().acquire(
         country, chips, scenario, as_of, consignee_hq, lpp_used, allocation_used, veu
     )
+
+
+def countries(
+    tier: int | None = None, scenario: str = DEFAULT_SCENARIO, as_of: DateLike = None
+) -> ResultList:
+    """`tierscope countries` as result models; see `Session.countries`."""
+    return session().countries(tier, scenario, as_of)
 
 
 def scenarios() -> list[str]:

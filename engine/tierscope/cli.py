@@ -226,26 +226,13 @@ def countries(
 
     Example: tierscope countries --tier 1
     """
-    day = parse_date(as_of)
-    project = _project()
-    world = project.world(scenario)
-    from .evaluate import evaluate
+    from .api import Session
 
-    rows = []
-    for code in world.countries:
-        ev = evaluate(world, world.countries[code], day)
-        t = ev.value("tier")
-        if tier is None or t == tier:
-            rows.append(
-                {
-                    "country": code,
-                    "name": ev.country.name,
-                    "tier": t,
-                    "licence_required": bool(ev.value("licence_required")),
-                    "groups": sorted(ev.inputs["groups"]),
-                }
-            )
-    _print_rows(rows, format, title=f"{world.title}, as of {day}")
+    day = parse_date(as_of)
+    session = Session(project=_project())
+    rows = session.countries(tier, scenario, day).to_dict()
+    title = session.project.world(scenario).title
+    _print_rows(rows, format, title=f"{title}, as of {day}")
 
 
 @app.command()
@@ -388,23 +375,13 @@ def acquire(
     if format is OutputFormat.json:
         print(result.model_dump_json(indent=2))
     elif format in (OutputFormat.csv, OutputFormat.md):
-        import csv
+        # one tidy row per order line; `route_state` says "no pathway fits" instead of a blank
+        from .frames import tidy_rows
 
-        rows = [
-            {
-                "country": result.country,
-                "scenario": result.scenario,
-                "as_of": str(result.as_of),
-                "chips": f"{line.count} x {line.chip}",
-                "tpp_total": line.tpp_total,
-                "eccn": line.eccn,
-                "licence_required": result.licence_required,
-                "route": result.route,
-                "share_of_allocation_pct": result.share_of_allocation_pct,
-            }
-            for line in result.order
-        ]
+        rows = tidy_rows(result)
         if format is OutputFormat.csv:
+            import csv
+
             w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
             w.writeheader()
             w.writerows(rows)
@@ -412,7 +389,7 @@ def acquire(
             print("| " + " | ".join(rows[0]) + " |")
             print("|" + "---|" * len(rows[0]))
             for r in rows:
-                print("| " + " | ".join(str(v) for v in r.values()) + " |")
+                print("| " + " | ".join("" if v is None else str(v) for v in r.values()) + " |")
     else:
         print_acquire(out, result)
 

@@ -160,10 +160,12 @@ def tidy_rows(result: Any) -> list[dict[str, Any]]:
     """The tidy rows of any result model (or a list of them)."""
     from .acquire import AcquireResult
     from .compare import Comparison
-    from .models.result import Explanation, QueryResult
+    from .models.result import CountryRow, Explanation, QueryResult
 
     if isinstance(result, list):
         return [row for r in result for row in tidy_rows(r)]
+    if isinstance(result, CountryRow):
+        return [{**result.to_dict(), "groups": ", ".join(result.groups)}]
     for kind, rows in (
         (QueryResult, _query_rows), (Comparison, _compare_rows),
         (AcquireResult, _acquire_rows), (Explanation, _explain_rows),

@@ -157,3 +157,13 @@ class Explanation(ResultModel):
     not_applied: list[NotApplied] = []
     parameters_used: list[ParameterUse]
     citations: list[str]
+
+
+class CountryRow(ResultModel):
+    """One line of `tierscope countries`."""
+
+    country: str
+    name: str
+    tier: int | None
+    licence_required: bool
+    groups: list[str]
