@@ -233,3 +233,21 @@ def test_check_warns_when_an_override_changes_no_answer(capsys, tmp_path):
 def test_check_accepts_the_reform(capsys):
     code, out = run(capsys, "check", str(REFORM))
     assert code == 0, out
+
+
+def test_countries_where_can_add_the_selected_countries_to_a_list(project, framework):
+    # "every Tier 2 member of A:1 joins Supp. No. 5(a)" as one override
+    sel = {
+        "where": {"all": [{"fact": "tier", "equals": 2}, {"fact": "groups", "has": "A:1"}]},
+        "as_of": "2025-06-01",
+        "add_to": ["framework_2025.tier1_destinations"],
+        "status": "unverified",
+        "references": REF,
+    }
+    w = apply_scenario(project.rulebase, framework, scenario(countries_where=[sel]))
+    assert evaluate(w, w.countries["PL"], DAY).value("tier") == 1
+    assert evaluate(w, w.countries["PL"], dt.date(2025, 5, 31)).value("tier") == 2  # from as_of
+    assert evaluate(w, w.countries["IL"], DAY).value("tier") == 2  # not in A:1
+    with pytest.raises(ScenarioError, match="not a country-list parameter"):
+        apply_scenario(project.rulebase, framework, scenario(
+            countries_where=[{**sel, "add_to": [ALLOCATION]}]))  # fmt: skip

@@ -187,6 +187,13 @@ def check_overrides(rb: RuleBase, world: World, scen: Scenario) -> list[str]:
     for code in scen.countries:
         if code not in world.countries:
             problems.append(f"countries.{code}: unknown country code")
+    for i, sel in enumerate(scen.countries_where):
+        for pid in sel.add_to:
+            param = world.parameters.get(pid)
+            if param is None or param.unit is not Unit.countries:
+                problems.append(
+                    f"countries_where.{i}.add_to: {pid!r} is not a country-list parameter"
+                )
     return problems
 
 
@@ -250,20 +257,33 @@ def apply_scenario(rb: RuleBase, world: World, scen: Scenario) -> World:
 
 
 def _apply(world: World, scen: Scenario) -> World:
-    params = Overlay(
-        world.parameters,
-        {pid: override_parameter(world.parameters[pid], ov) for pid, ov in scen.parameters.items()},
-    )
+    edited = {
+        pid: override_parameter(world.parameters[pid], ov) for pid, ov in scen.parameters.items()
+    }
     changed: dict[str, Country] = {}
     for i, sel in enumerate(scen.countries_where):
         try:
             codes = selected(world, sel)
         except TierscopeError as exc:
-            raise ScenarioError(f"scenario {scen.id}: countries_where[{i}]: {exc.message}") from None
+            raise ScenarioError(
+                f"scenario {scen.id}: countries_where[{i}]: {exc.message}"
+            ) from None
+        for pid in sel.add_to:
+            edit = ParameterOverride.model_validate(
+                {
+                    "add": codes,
+                    "from": sel.as_of,
+                    "status": sel.status,
+                    "references": sel.references,
+                    "note": sel.note,
+                }
+            )
+            edited[pid] = override_parameter(edited.get(pid, world.parameters[pid]), edit)
         for code in codes:
             changed[code] = _edit_country(changed.get(code, world.countries[code]), sel)
     for code, cov in scen.countries.items():
         changed[code] = _edit_country(changed.get(code, world.countries[code]), cov)
+    params = Overlay(world.parameters, edited)
     countries = Overlay(world.countries, changed) if changed else world.countries
     return World(scen.id, scen.title, world.regime, params, countries, (*world.notes, *scen.notes))
 

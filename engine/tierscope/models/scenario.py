@@ -100,12 +100,18 @@ class CountriesWhere(StrictModel):
     as_of: dt.date  # the date `where` is read on
     facts: dict[str, list[DatedFact]] = Field(default_factory=dict)
     group_changes: list[GroupChange] = Field(default_factory=list)
+    # country-list parameters the selected countries join, from `as_of` on
+    add_to: list[str] = Field(default_factory=list)
+    status: Status | None = None  # of the list edits (`add_to`)
+    references: list[Reference] = Field(default_factory=list)
     note: str | None = None
 
     @model_validator(mode="after")
     def _something(self) -> CountriesWhere:
-        if not self.facts and not self.group_changes:
-            raise ValueError("countries_where needs facts or group_changes to apply")
+        if not self.facts and not self.group_changes and not self.add_to:
+            raise ValueError("countries_where needs facts, group_changes or add_to to apply")
+        if self.add_to and (self.status is None or not self.references):
+            raise ValueError("add_to edits country lists: give its status and references")
         return self
 
 
@@ -127,9 +133,7 @@ class Scenario(StrictModel):
             raise ValueError(
                 "a scenario needs exactly one of 'base' (a regime or scenario) or 'regimes'"
             )
-        if self.regimes is not None and (
-            self.parameters or self.countries or self.countries_where
-        ):
+        if self.regimes is not None and (self.parameters or self.countries or self.countries_where):
             raise ValueError(
                 "a composite ('regimes') scenario cannot also override; compose instead: a+b"
             )
