@@ -19,7 +19,7 @@ from tierscope.frames import comparison_from_frame
 
 DAY = "2025-06-01"
 SIX = ["Israel", "India", "Saudi Arabia", "Germany", "China", "UAE"]
-TWO = ["framework-2025", "israel-arrangement"]
+TWO = ["framework-2025", "tier2-caps-halved"]
 
 
 def cli_json(capsys, *argv: str):
@@ -106,9 +106,13 @@ def test_a_notebook_table_of_totals():
         index="country", columns="scenario", values="tpp"
     )
     assert totals.shape == (6, 2)
-    il = totals.loc["IL"]
-    # the arrangement adds the allocation once more (15 CFR 742.6(b)(10)(iii)(C))
-    assert il["israel-arrangement"] - il["framework-2025"] == 790_000_000
+    # halving the 790,000,000 TPP allocation (15 CFR 742.6(b)(10)(iii)(B)(1)) takes
+    # 395,000,000 TPP off each Tier 2 total; Tier 3 and Tier 1 are untouched
+    for code in ("IL", "IN", "SA", "AE"):
+        assert totals.loc[code, "framework-2025"] - totals.loc[code, "tier2-caps-halved"] == (
+            395_000_000
+        )
+    assert totals.loc["CN", "framework-2025"] == totals.loc["CN", "tier2-caps-halved"]
     assert str(totals.dtypes.iloc[0]) == "Int64"  # whole TPP, never float
 
 

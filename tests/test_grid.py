@@ -13,7 +13,7 @@ import pytest
 import tierscope as ts
 from tierscope.cli import main
 from tierscope.frames import EXPLAIN_COLUMNS
-from tierscope.grid import build_grid, compare_text, measure_ids, render_grid
+from tierscope.grid import STATUS_MARK, build_grid, compare_text, measure_ids, render_grid
 
 DAY = "2025-06-01"
 SIX = ["Israel", "India", "Saudi Arabia", "Germany", "China", "UAE"]
@@ -22,8 +22,9 @@ CODES = ["IL", "IN", "SA", "DE", "CN", "AE"]
 
 @pytest.fixture(scope="module")
 def six():
-    return ts.compare(SIX, ["framework-2025", "israel-arrangement"], as_of=DAY,
-                      baseline="framework-2025")  # fmt: skip
+    return ts.compare(
+        SIX, ["framework-2025", "tier2-caps-halved"], as_of=DAY, baseline="framework-2025"
+    )
 
 
 def first_column(text: str) -> list[str]:
@@ -46,12 +47,19 @@ def test_one_measure_gives_one_row_per_country(six):
 def test_statuses_are_marked_and_deltas_shown_only_where_changed(six):
     grid = build_grid(six, measure_ids(six, ["country_allocation"]), keep_closed=True)
     cells = dict(zip([lab[0] for lab in grid.labels], grid.cells, strict=True))
-    # the allocation is secondary-sourced in the shipped rules: marked '*'
-    assert cells["IL"][0].endswith("*")
-    # Israel's arrangement adds 790,000,000 TPP (~49,899 H100e); nobody else changes
-    assert "(+49,899)" in cells["IL"][1]
-    assert all("(" not in cells[c][1] for c in ("IN", "SA", "AE"))
-    assert cells["DE"] == ["-", "-"] and cells["CN"] == ["-", "-"]  # not open
+    rows = {r.country: r for r in six.rows if r.measure == "pathway:country_allocation"}
+    for code in ("IL", "IN", "SA", "AE"):
+        base = rows[code].cells["framework-2025"]
+        # the mark is the cell's source status ('*' secondary, '?' unverified, none primary)
+        assert cells[code][0] == f"{base.h100e:,.0f}" + STATUS_MARK[base.status]
+        # halving the allocation takes 395,000,000 TPP off: shown as a delta in H100e
+        halved = rows[code].cells["tier2-caps-halved"]
+        assert halved.delta_tpp == -395_000_000
+        assert cells[code][1].endswith(f"({halved.delta_h100e:+,.0f})")
+    assert cells["DE"] == ["-", "-"] and cells["CN"] == ["-", "-"]  # not open: no delta
+    # an unchanged cell carries no delta
+    tier = build_grid(six, ["tier"])
+    assert all("(" not in c for row in tier.cells for c in row)
 
 
 def test_an_unknown_measure_is_a_clear_error(six):
@@ -95,15 +103,16 @@ def test_redirected_compare_is_never_cropped(capsys):
 
 def test_compare_md_and_csv_carry_the_full_values(capsys):
     with pytest.raises(SystemExit):
-        main(["compare", *SIX, "-s", "framework-2025", "-s", "israel-arrangement",
+        main(["compare", *SIX, "-s", "framework-2025", "-s", "tier2-caps-halved",
               "--baseline", "framework-2025", "--as-of", DAY, "-m", "total", "-f", "md"])  # fmt: skip
     md = capsys.readouterr().out
-    assert md.startswith("| country | framework-2025 (baseline) | israel-arrangement |")
+    assert md.startswith("| country | framework-2025 (baseline) | tier2-caps-halved |")
     with pytest.raises(SystemExit):
         main(["compare", "IL", "-s", "framework-2025", "--as-of", DAY, "-m", "total", "-f", "csv"])
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["measure"] for r in rows] == ["total_reachable"]
-    assert rows[0]["tpp"] == "870700000" and rows[0]["status"]
+    assert int(rows[0]["tpp"]) == ts.query("IL", "framework-2025", DAY).total_reachable.tpp
+    assert rows[0]["status"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "md"])
