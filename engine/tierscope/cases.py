@@ -44,13 +44,20 @@ class Order(StrictModel):
     veu: str = "none"
 
 
+class PathwayExpect(StrictModel):
+    """A pathway's certain ceiling and, where the law lets it be raised, its "up to" figure."""
+
+    ceiling: StrictInt | str | None = None
+    up_to: StrictInt | None = None
+
+
 class Expect(StrictModel):
     """What the law says the answer is. Only the keys given are checked."""
 
     tier: StrictInt | None = Field(default=None, ge=1, le=3)  # null: a regime without tiers
     licence: StrictBool | None = None
     review: str | None = None
-    pathways: dict[str, StrictInt | str] = Field(default_factory=dict)
+    pathways: dict[str, StrictInt | str | PathwayExpect] = Field(default_factory=dict)
     total: StrictInt | str | None = None  # total reachable TPP, or "unbounded"
     route: str | None = None  # with an order: the pathway it goes through, or "none"
 
@@ -60,6 +67,7 @@ class Expect(StrictModel):
             raise ValueError("expect needs at least one of tier, licence, review, pathways, "
                              "total, route")  # fmt: skip
         for pid, v in self.pathways.items():
+            v = v.ceiling if isinstance(v, PathwayExpect) else v
             if isinstance(v, str) and v not in PATHWAY_WORDS:
                 raise ValueError(
                     f"pathways.{pid}: {v!r} is not a ceiling; use a TPP integer or one of "
@@ -230,6 +238,18 @@ def run_case(case: Case, raw: LineDict, line: int, session: Any) -> list[tuple[i
     by_id = {p.id: p for p in query.pathways}
     for pid, expected in e.pathways.items():
         p = by_id.get(pid)
+        if isinstance(expected, PathwayExpect):
+            if "up_to" in expected.model_fields_set:
+                got = getattr(p, "ceiling_up_to_tpp", None) if p is not None else None
+                if got != expected.up_to:
+                    problems.append(
+                        (at("expect", "pathways", pid, "up_to"),
+                         f"expect.pathways.{pid}.up_to: expected {_show(expected.up_to)}, "
+                         f"got {_show(got)}")
+                    )  # fmt: skip
+            if expected.ceiling is None:
+                continue
+            expected = expected.ceiling
         if not _matches(expected, p):
             want = f"{expected:,} TPP" if isinstance(expected, int) else expected
             problems.append(
