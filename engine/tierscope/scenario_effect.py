@@ -37,8 +37,13 @@ def answer_key(world: World, code: str, day: dt.date) -> Any:
         r.tier,
         r.licence_required,
         r.review_policy,
-        tuple((p.id, p.ceiling_tpp, tuple(p.share_limits)) for p in r.pathways),
+        r.review_detail,
+        tuple(
+            (p.id, p.ceiling_tpp, getattr(p, "ceiling_up_to_tpp", None), tuple(p.share_limits))
+            for p in r.pathways
+        ),
         r.total_reachable.tpp,
+        tuple(r.warnings),
     )
 
 
