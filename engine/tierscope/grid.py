@@ -92,7 +92,8 @@ class Grid:
         headers = [[x for x in lab if x] for lab in self.labels]
         labels = [[" ".join(h)] for h in self.headers]
         cells = [list(col) for col in zip(*self.cells, strict=True)] if self.cells else []
-        return Grid([" / ".join(self.corner)], labels, headers, cells)
+        # rows are now the scenario (and date) columns; the countries head the columns
+        return Grid(["scenario"], labels, headers, cells)
 
 
 def build_grid(comp: Comparison, measures: Sequence[str], keep_closed: bool = False) -> Grid:
@@ -208,8 +209,12 @@ def compare_text(comp: Comparison, measures: Sequence[str] | None, width: int | 
     """The whole `compare` table output: grid, legend and notes."""
     g = fit(build_grid(comp, measure_ids(comp, measures), bool(measures)), width)
     lines = [render_grid(g, width), ""]
-    lines.extend(legend(comp))
-    lines.extend(f"Note: {n}" for n in comp.notes)
+    notes = [*legend(comp), *(f"Note: {n}" for n in comp.notes)]
+    if width is not None:  # on a terminal, wrap the prose too; redirected, keep lines whole
+        import textwrap
+
+        notes = [w for n in notes for w in textwrap.wrap(n, width, subsequent_indent="  ")]
+    lines.extend(notes)
     return "\n".join(lines) + "\n"
 
 
