@@ -159,6 +159,18 @@ def _hint(loc: tuple[Any, ...]) -> str:
     return f"; did you mean {near[0]!r}?" if near else ""
 
 
+def _with_routes(session: Any, case: Case) -> str:
+    """The scenario with the case's routes taken (`with: [g2g-arrangement]`), as
+    `tierscope query --with` does; an error if this version has no routes."""
+    try:
+        from .routes import with_routes  # type: ignore[import-not-found]
+    except ImportError:
+        raise TierscopeError(
+            "with: routes are not supported by this version of tierscope"
+        ) from None
+    return with_routes(session.project, case.scenario, case.with_ or [], [case.country], case.as_of)
+
+
 def _blame(exc: TierscopeError) -> str:
     """The field of a case that an engine error is about (for its line)."""
     from .errors import OrderParseError, UnknownChipError, UnknownCountryError
@@ -167,6 +179,8 @@ def _blame(exc: TierscopeError) -> str:
         return "country"
     if isinstance(exc, (UnknownChipError, OrderParseError)):
         return "order"
+    if "route" in exc.message or exc.message.startswith("with:"):
+        return "with"
     return "scenario" if "scenario" in exc.message or "in force" in exc.message else "as_of"
 
 
@@ -197,18 +211,19 @@ def _show(v: Any) -> str:
 def run_case(case: Case, raw: LineDict, line: int, session: Any) -> list[tuple[int, str]]:
     """The mismatches between `case.expect` and the engine's answer (each with a line)."""
     at = lambda *keys: _field_line(raw, *keys) or line  # noqa: E731
-    if case.with_:
-        return [(at("with"), "with: routes are not supported by this version of tierscope")]
+    scenario = case.scenario
     try:
+        if case.with_:
+            scenario = _with_routes(session, case)
         if case.order is not None:
             order = Order(chips=case.order) if isinstance(case.order, str) else case.order
             result: Any = session.acquire(
-                case.country, order.chips, case.scenario, case.as_of, order.consignee_hq,
+                case.country, order.chips, scenario, case.as_of, order.consignee_hq,
                 order.lpp_used, order.allocation_used, order.veu,
             )  # fmt: skip
-            query = session.query(case.country, case.scenario, case.as_of)
+            query = session.query(case.country, scenario, case.as_of)
         else:
-            result = query = session.query(case.country, case.scenario, case.as_of)
+            result = query = session.query(case.country, scenario, case.as_of)
     except TierscopeError as exc:
         return [(at(_blame(exc)), exc.message)]
     e = case.expect
