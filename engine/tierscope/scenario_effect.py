@@ -136,6 +136,13 @@ def unchanged_overrides(rb: RuleBase, path: Path) -> list[tuple[int | None, str]
     # override is tried on the dates of all of them
     days = _spread(sorted({d for part in _parts(scen) for d in _dates(scen, part, base)}))
     out: list[tuple[int | None, str]] = []
+    cache: dict[tuple[str, dt.date], Any] = {}
+
+    def whole_key(code: str, day: dt.date) -> Any:  # the whole scenario's answers, once each
+        if (code, day) not in cache:
+            cache[code, day] = answer_key(whole, code, day)
+        return cache[code, day]
+
     for part in _parts(scen):
         kind, _, key = part.partition(":")
         if kind == "parameter" and _values(whole, key) == _values(base, key):
@@ -143,7 +150,7 @@ def unchanged_overrides(rb: RuleBase, path: Path) -> list[tuple[int | None, str]
             continue
         rest = apply_scenario(rb, base, _without(scen, part))
         codes = [key] if kind == "country" else sorted(base.countries)
-        if any(answer_key(whole, c, d) != answer_key(rest, c, d) for d in days for c in codes):
+        if any(whole_key(c, d) != answer_key(rest, c, d) for d in days for c in codes):
             continue
         shown = ", ".join(str(d) for d in days) or "no date on which the base is in force"
         out.append(
