@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 REFORM = ROOT / "docs" / "examples" / "allies-arrangement-1-2-billion.yaml"
 REF = [{"title": "test assumption"}]
 ALLOCATION = "framework_2025.country_allocation_tpp"
-MULTIPLIER = "framework_2025.g2g_allocation_multiplier"
+# 15 CFR 742.6(b)(10)(iii)(C) (90 FR 4544): a Supp. No. 5(b) destination's allocation "may
+# be increased up to 100%" (a percent parameter: it takes exact fractions)
+INCREASE = "framework_2025.supp5b_max_increase_pct"
 TPP_PARAMS = {
     ALLOCATION: "country_allocation",
     "framework_2025.lpp_tpp_per_consignee_year": "lpp",
@@ -56,6 +58,12 @@ def ceiling(world, code: str, pathway: str, day: dt.date = DAY) -> int | None:
     return next((p.ceiling_tpp for p in r.pathways if p.id == pathway), None)
 
 
+def up_to(world, code: str, day: dt.date = DAY) -> int | None:
+    """The most Israel's allocation may be raised to (Supp. No. 5(b) destinations)."""
+    r = build_result(evaluate(world, world.countries[code], day))
+    return next(p.ceiling_up_to_tpp for p in r.pathways if p.id == "country_allocation")
+
+
 @pytest.fixture(scope="module")
 def framework(project):
     return project.world("framework-2025")
@@ -69,15 +77,15 @@ def arrangement(project):
 # ------------------------------------------------------------------ exact values
 
 
-def test_a_decimal_multiplier_is_kept_exactly(project, arrangement):
-    # `value: 1.519` was rejected; now it is the exact decimal 1519/1000
+def test_a_decimal_percentage_is_kept_exactly(project, arrangement):
+    # `value: 51.9` is the exact decimal 519/10, never a float
     w = apply_scenario(project.rulebase, arrangement, scenario(
-        "israel-arrangement", parameters={MULTIPLIER: {"values": {
-            dt.date(2025, 1, 13): {"value": 1.519, "status": "unverified", "references": REF}}}},
+        "israel-arrangement", parameters={INCREASE: {"values": {
+            dt.date(2025, 1, 13): {"value": 51.9, "status": "unverified", "references": REF}}}},
     ))  # fmt: skip
-    assert w.parameters[MULTIPLIER].value_at(DAY) == Fraction(1519, 1000)
-    # 790,000,000 x 1.519 = 1,200,010,000 exactly (no float on the way)
-    assert ceiling(w, "IL", "country_allocation") == 1_200_010_000
+    assert w.parameters[INCREASE].value_at(DAY) == Fraction(519, 10)
+    # 790,000,000 + 790,000,000 x 51.9% = 1,200,010,000 exactly
+    assert up_to(w, "IL") == 1_200_010_000
 
 
 def test_a_fraction_where_tpp_is_counted_is_rejected(project, framework):
@@ -89,19 +97,20 @@ def test_a_fraction_where_tpp_is_counted_is_rejected(project, framework):
             DAY: {"value": 1.5e9, "status": "unverified", "references": REF}}}}))  # fmt: skip
 
 
-def test_scale_60_79_on_the_multiplier_is_no_longer_rounded_back_to_2(project, arrangement):
-    # the bug of issue 11: 2 x 60/79 was rounded half-even back to 2 and nothing changed
+def test_a_fractional_scale_is_kept_exactly_not_rounded_back(project, arrangement):
+    # the bug of issue 11: `scale: 60/79` on an integer parameter was rounded half-even back
+    # to its old value and nothing changed; now 100% x 41/79 stays 4100/79 %
     w = apply_scenario(project.rulebase, arrangement, scenario(
-        "israel-arrangement", parameters={MULTIPLIER: override(scale="60/79")}))  # fmt: skip
-    assert w.parameters[MULTIPLIER].value_at(DAY) == Fraction(120, 79)
-    assert ceiling(w, "IL", "country_allocation") == 1_200_000_000
+        "israel-arrangement", parameters={INCREASE: override(scale="41/79")}))  # fmt: skip
+    assert w.parameters[INCREASE].value_at(DAY) == Fraction(4100, 79)
+    assert up_to(w, "IL") == 1_200_000_000  # 790,000,000 x (1 + 41/79)
 
 
-def test_a_ceiling_that_is_not_whole_tpp_is_an_error_not_a_rounding(project, arrangement):
+def test_a_figure_that_is_not_whole_tpp_is_an_error_not_a_rounding(project, arrangement):
     w = apply_scenario(project.rulebase, arrangement, scenario(
-        "israel-arrangement", parameters={MULTIPLIER: override(set="4/3")}))  # fmt: skip
+        "israel-arrangement", parameters={INCREASE: override(set="1/3")}))  # fmt: skip
     with pytest.raises(RuleConflictError, match="not a whole number of TPP"):
-        ceiling(w, "IL", "country_allocation")
+        up_to(w, "IL")
 
 
 def test_set_from_a_date_keeps_earlier_values(project, framework):
@@ -130,10 +139,12 @@ fractions = st.builds(Fraction, st.integers(1, 400), st.integers(1, 400))
 
 @given(pid=st.sampled_from(sorted(TPP_PARAMS)), frac=fractions)
 def test_a_scale_changes_the_answer_as_the_arithmetic_says_or_is_rejected(
-    project, framework, pid, frac
+    project, arrangement, pid, frac
 ):
+    framework = arrangement  # Israel with an arrangement: NVEU open too (Supp. 10 para. 12)
     base = ceiling(framework, "IL", TPP_PARAMS[pid])
-    scen = scenario(parameters={pid: override(scale=f"{frac.numerator}/{frac.denominator}")})
+    scen = scenario("israel-arrangement",
+                    parameters={pid: override(scale=f"{frac.numerator}/{frac.denominator}")})  # fmt: skip
     whole = all((frac * dv.value).denominator == 1
                 for dv in framework.parameters[pid].values.values() if dv.value is not None)  # fmt: skip
     if not whole:
@@ -146,23 +157,24 @@ def test_a_scale_changes_the_answer_as_the_arithmetic_says_or_is_rejected(
 
 
 @given(pid=st.sampled_from(sorted(TPP_PARAMS)), value=st.integers(0, 10**13))
-def test_a_set_gives_exactly_the_value(project, framework, pid, value):
-    w = apply_scenario(project.rulebase, framework, scenario(parameters={pid: override(set=value)}))
+def test_a_set_gives_exactly_the_value(project, arrangement, pid, value):
+    w = apply_scenario(project.rulebase, arrangement,
+                       scenario("israel-arrangement", parameters={pid: override(set=value)}))  # fmt: skip
     assert ceiling(w, "IL", TPP_PARAMS[pid]) == value
 
 
 @given(frac=fractions, how=st.sampled_from(["set", "scale"]))
-def test_a_rational_multiplier_is_exact_or_the_ceiling_is_an_error(project, arrangement, frac, how):
+def test_a_rational_percentage_is_exact_or_the_figure_is_an_error(project, arrangement, frac, how):
     text = f"{frac.numerator}/{frac.denominator}"
     w = apply_scenario(project.rulebase, arrangement,
-                       scenario("israel-arrangement", parameters={MULTIPLIER: override(**{how: text})}))  # fmt: skip
-    factor = frac if how == "set" else 2 * frac
-    exact = 790_000_000 * factor
+                       scenario("israel-arrangement", parameters={INCREASE: override(**{how: text})}))  # fmt: skip
+    pct = frac if how == "set" else 100 * frac
+    exact = 790_000_000 + 790_000_000 * pct / 100
     if exact.denominator != 1:
         with pytest.raises(RuleConflictError, match="not a whole number"):
-            ceiling(w, "IL", "country_allocation")
+            up_to(w, "IL")
     else:
-        assert ceiling(w, "IL", "country_allocation") == exact
+        assert up_to(w, "IL") == exact
 
 
 # ------------------------------------------------------------------ groups of countries
@@ -184,11 +196,14 @@ def test_countries_where_selects_by_tier_and_group(project, framework):
 
 
 def test_the_1_2_billion_reform_is_one_file_with_the_hand_computed_figure(project):
-    # 790,000,000 TPP (15 CFR 742.6(b)(10)(iii)(B)(1), 90 FR 4544) x 120/79 = 1,200,000,000 TPP
+    # 790,000,000 TPP (15 CFR 742.6(b)(10)(iii)(B)(1), 90 FR 4544) raised by up to 4100/79 %
+    # (the reform, in place of 742.6(b)(10)(iii)(C)'s 100%) = 1,200,000,000 TPP
     w = project.world(str(REFORM))
-    assert ceiling(w, "PL", "country_allocation", dt.date(2025, 7, 1)) == 1_200_000_000
-    assert ceiling(w, "PL", "country_allocation", dt.date(2025, 5, 31)) == 790_000_000  # unsigned
-    assert ceiling(w, "IL", "country_allocation", dt.date(2025, 7, 1)) == 790_000_000  # not A:1
+    signed, before = dt.date(2025, 7, 1), dt.date(2025, 5, 31)
+    assert up_to(w, "PL", signed) == 1_200_000_000
+    assert ceiling(w, "PL", "country_allocation", signed) == 790_000_000  # certain part
+    assert up_to(w, "PL", before) is None  # not yet signed
+    assert up_to(w, "IL", signed) is None  # not in A:1
 
 
 # ------------------------------------------------------------------ check warnings
@@ -202,12 +217,12 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 
 NOOP = """\
 id: noop
-title: The multiplier raised, but nobody signs
+title: The increase raised, but nobody is listed in Supp. No. 5(b)
 description: Nothing changes, and check must say so.
 base: framework-2025
 parameters:
-  framework_2025.g2g_allocation_multiplier:
-    set: 3
+  framework_2025.supp5b_max_increase_pct:
+    set: 50
     status: unverified
     references: [{title: "assumption"}]
   framework_2025.lpp_tpp_per_consignee_year:
@@ -223,7 +238,7 @@ def test_check_warns_when_an_override_changes_no_answer(capsys, tmp_path):
     f.write_text(NOOP, encoding="utf-8")
     code, out = run(capsys, "check", str(f))
     assert code == 1
-    assert f"{f}:6: warning: parameters.{MULTIPLIER}: changes no answer" in out
+    assert f"{f}:6: warning: parameters.{INCREASE}: changes no answer" in out
     assert (
         f"{f}:10: warning: parameters.framework_2025.lpp_tpp_per_consignee_year: leaves every value as it was"
         in out

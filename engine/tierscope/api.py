@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import TierscopeError
 from .models.result import CountryRow, Explanation, QueryResult
 from .service import DEFAULT_SCENARIO, Project
+from .vocabulary import DEFAULT_ITEM, ITEMS
 
 if TYPE_CHECKING:
     from .acquire import AcquireResult
@@ -44,6 +45,11 @@ def to_date(value: DateLike) -> dt.date:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise TierscopeError(f"invalid date {value!r}: use YYYY-MM-DD, e.g. 2025-06-01") from None
+
+
+def _check_item(item: str) -> None:
+    if item not in ITEMS:
+        raise TierscopeError(f"item {item!r}: use one of {', '.join(ITEMS)}")
 
 
 def _names(value: str | Iterable[str]) -> list[str]:
@@ -91,23 +97,34 @@ class Session:
         scenario: str = DEFAULT_SCENARIO,
         as_of: DateLike = None,
         assume: Mapping[str, int] | None = None,
+        item: str = DEFAULT_ITEM,
     ) -> QueryResult | ResultList:
-        """Tier, licence, review policy, pathway ceilings and total reachable compute.
+        """Tier, licence, review policy, pathway ceilings and total reachable compute for
+        an item (3A090.a chips by default, or 4E091 model weights).
         One country gives a QueryResult; a list gives a ResultList of them."""
         day = to_date(as_of)
         self.check_assumptions(assume)
-        results = [self.project.query(c, scenario, day, assume) for c in _names(country)]
+        _check_item(item)
+        results = [
+            self.project.query(c, scenario, day, assume, item=item) for c in _names(country)
+        ]
         return results[0] if isinstance(country, str) else ResultList(results)
 
     def explain(
-        self, country: str, scenario: str = DEFAULT_SCENARIO, as_of: DateLike = None
+        self,
+        country: str,
+        scenario: str = DEFAULT_SCENARIO,
+        as_of: DateLike = None,
+        item: str = DEFAULT_ITEM,
     ) -> Explanation:
         """The facts, provisions that applied (or were overridden, or did not apply) and
         the parameters used, with their sources."""
         from .service import build_result
 
-        ev = self.project.evaluate(country, scenario, to_date(as_of))
-        r = build_result(ev)
+        day = to_date(as_of)
+        _check_item(item)
+        ev = self.project.evaluate(country, scenario, day, item=item)
+        r = build_result(ev, law=self.project.law_on(ev.world, day))
         facts = {
             k: sorted(v) if isinstance(v, (set, frozenset)) else v for k, v in ev.inputs.items()
         }
@@ -122,7 +139,10 @@ class Session:
             facts=facts,
             group_sources=sources,
             groups=r.groups,
+            item=r.item,
+            banner=r.banner,
             status=r.status,
+            status_reason=r.status_reason,
             fired=r.fired,
             not_applied=r.not_applied,
             parameters_used=r.parameters_used,
@@ -204,6 +224,7 @@ class Session:
             if tier is None or t == tier:
                 rows.append(
                     CountryRow(
+                        as_of=day,
                         country=code,
                         name=ev.country.name,
                         tier=t,
@@ -245,14 +266,20 @@ def query(
     scenario: str = DEFAULT_SCENARIO,
     as_of: DateLike = None,
     assume: Mapping[str, int] | None = None,
+    item: str = DEFAULT_ITEM,
 ) -> QueryResult | ResultList:
     """`tierscope query` as a result model; see `Session.query`."""
-    return session().query(country, scenario, as_of, assume)
+    return session().query(country, scenario, as_of, assume, item)
 
 
-def explain(country: str, scenario: str = DEFAULT_SCENARIO, as_of: DateLike = None) -> Explanation:
+def explain(
+    country: str,
+    scenario: str = DEFAULT_SCENARIO,
+    as_of: DateLike = None,
+    item: str = DEFAULT_ITEM,
+) -> Explanation:
     """`tierscope explain` as a result model; see `Session.explain`."""
-    return session().explain(country, scenario, as_of)
+    return session().explain(country, scenario, as_of, item)
 
 
 def compare(

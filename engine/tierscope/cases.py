@@ -83,6 +83,7 @@ class Case(StrictModel):
     country: str = Field(min_length=1)
     scenario: str = Field(min_length=1)
     as_of: dt.date
+    item: str | None = None  # 3A090.a (chips, the default) or 4E091 (model weights)
     order: str | Order | None = None
     with_: list[str] | None = Field(default=None, alias="with")
     expect: Expect
@@ -91,6 +92,8 @@ class Case(StrictModel):
 
     @model_validator(mode="after")
     def _route_needs_order(self) -> Case:
+        if self.item is not None and self.order is not None:
+            raise ValueError("an order is of chips (3A090.a): drop 'item' or 'order'")
         if "route" in self.expect.model_fields_set and self.order is None:
             raise ValueError('expect.route needs an order (order: "1000 x B200")')
         return self
@@ -179,6 +182,8 @@ def _blame(exc: TierscopeError) -> str:
         return "country"
     if isinstance(exc, (UnknownChipError, OrderParseError)):
         return "order"
+    if exc.message.startswith("item "):
+        return "item"
     if "route" in exc.message or exc.message.startswith("with:"):
         return "with"
     return "scenario" if "scenario" in exc.message or "in force" in exc.message else "as_of"
@@ -222,6 +227,8 @@ def run_case(case: Case, raw: LineDict, line: int, session: Any) -> list[tuple[i
                 order.lpp_used, order.allocation_used, order.veu,
             )  # fmt: skip
             query = session.query(case.country, scenario, case.as_of)
+        elif case.item is not None:
+            result = query = session.query(case.country, scenario, case.as_of, item=case.item)
         else:
             result = query = session.query(case.country, scenario, case.as_of)
     except TierscopeError as exc:

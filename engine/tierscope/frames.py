@@ -102,6 +102,8 @@ def _acquire_rows(a: Any) -> list[dict[str, Any]]:
         "order_tpp": a.order_tpp, "tier": a.tier, "licence_required": a.licence_required,
         "review_policy": a.review_policy, "route": a.route,
         "route_state": "value" if a.route else "no pathway fits",
+        "authorisation": getattr(a, "authorisation", None),
+        "licence_application": getattr(a, "licence_application", None),
         "counts_against_country_allocation": a.counts_against_country_allocation,
         "country_allocation_tpp": a.country_allocation_tpp,
         "share_of_allocation_pct": a.share_of_allocation_pct,

@@ -38,6 +38,7 @@ class ParameterUse(ResultModel):
     effective: dt.date
     status: Status
     references: list[str]
+    note: str | None = None  # the dated value's note (why its status, which table row)
 
 
 class PathwayResult(ResultModel):
@@ -49,6 +50,8 @@ class PathwayResult(ResultModel):
     unbounded: bool = False
     ceiling_h100e: float | None
     ceiling_dense_bf16_pflops: float | None
+    # the most the ceiling may be raised to at the government's discretion ("up to"), if any
+    ceiling_up_to_tpp: int | None = None
     per: str
     counts_against_country_allocation: bool
     status: Status
@@ -139,6 +142,11 @@ class QueryResult(ResultModel):
     warnings: list[str] = []  # guidance and cautions that apply, each with its citation
     parameters_used: list[ParameterUse]  # every parameter the answer read, with provenance
     key_dates: list[str] = []  # the regime's dated events, for context
+    item: str = "3A090.a"  # what the question is about: 3A090.a (chips) or 4E091 (weights)
+    regime_in_force: str = ""  # the regime that was the law on as_of (from current-law)
+    regime_in_force_title: str = ""
+    banner: str | None = None  # set when the answer is a regime that was not the law on as_of
+    status_reason: str = ""  # the weakest input behind `status`, e.g. "unverified: ..."
 
 
 class Explanation(ResultModel):
@@ -152,7 +160,10 @@ class Explanation(ResultModel):
     facts: dict[str, Any]  # the input facts on the date (groups as a sorted list)
     group_sources: list[str]
     groups: list[str]
+    item: str = "3A090.a"
+    banner: str | None = None  # set when the scenario was not the law on as_of
     status: Status
+    status_reason: str = ""
     fired: list[Firing]
     not_applied: list[NotApplied] = []
     parameters_used: list[ParameterUse]
@@ -162,6 +173,7 @@ class Explanation(ResultModel):
 class CountryRow(ResultModel):
     """One line of `tierscope countries`."""
 
+    as_of: dt.date
     country: str
     name: str
     tier: int | None
