@@ -15,6 +15,7 @@ from pydantic import Field
 
 from .errors import TierscopeError
 from .models.result import QueryResult, ResultModel
+from .quantify import to_h100e
 from .service import Project
 
 DEFAULT_BASELINE = "current-law"
@@ -174,7 +175,10 @@ def compare(
                     tpp, base_tpp = data.get("tpp"), base_cell.get("tpp")
                     if tpp is not None and base_tpp is not None:
                         data["delta_tpp"] = tpp - base_tpp
-                        data["delta_h100e"] = round(data["h100e"] - base_cell["h100e"], 1)
+                        # from the exact TPP difference, so a delta never carries the
+                        # rounding of the two figures it compares
+                        h100 = results[col].h100_tpp.value  # type: ignore[union-attr]
+                        data["delta_h100e"] = to_h100e(tpp - base_tpp, h100)
                 cells[col] = Cell(**data)
             rows.append(Row(country=code, measure=m, label=labels[m], cells=cells))
     return Comparison(
