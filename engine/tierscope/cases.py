@@ -286,14 +286,10 @@ def run_file(path: Path, session: Any) -> list[Outcome]:
     out = []
     for line, raw in read_cases(path):
         case, problems = parse_case(raw, line)
-        name = (
-            case.name
-            if case
-            else str(raw.get("name", "(unnamed case)"))
-            if isinstance(raw, dict)
-            else "(not a case)"
-        )
-        if case is not None:
-            problems = run_case(case, raw, line, session)
-        out.append(Outcome(str(path), line, name, problems, case.source if case else ""))
+        if case is None:
+            name = str(raw.get("name", "(unnamed case)")) if isinstance(raw, dict) else "(not a case)"
+            out.append(Outcome(str(path), line, name, problems))
+            continue
+        problems = run_case(case, raw, line, session)
+        out.append(Outcome(str(path), line, case.name, problems, case.source))
     return out
