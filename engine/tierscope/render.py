@@ -318,7 +318,10 @@ def _md(text: object) -> str:
 def explain_md(e) -> str:
     """`explain` as Markdown: full text of every provision, parameter and citation."""
     out = [f"### Why: {_md(e.country_name)} ({e.country}) under {_md(e.scenario_title)}, "
-           f"as of {e.as_of}", "", "**Facts**", ""]  # fmt: skip
+           f"as of {e.as_of}", ""]  # fmt: skip
+    if e.banner:
+        out += [f"> {_md(e.banner)}", ""]
+    out += ["**Facts**", ""]
     for k, v in e.facts.items():
         out.append(f"- {k} = {', '.join(v) if isinstance(v, list) else v}")
     out.extend(f"- groups source: {_md(s)}" for s in e.group_sources)
