@@ -1,9 +1,9 @@
 """tierscope: US AI-chip export-control regimes as declarative, cited rules.
 
 The flow is load -> compile -> evaluate (durable-rules) -> resolve -> quantify -> present;
-each stage has its own module (see README). The public Python API lives in
-`tierscope.api` and is re-exported here on first use, so `import tierscope` (and the
-CLI's start-up) stays cheap:
+each stage has its own module (see README.md and docs/architecture.md). The public
+Python API lives in `tierscope.api` and is re-exported here on first use, so
+`import tierscope` (and the CLI's start-up) stays cheap:
 
     import tierscope as ts
     ts.query("Israel", as_of="2025-06-01").to_frame()

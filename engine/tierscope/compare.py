@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .errors import TierscopeError
+from .errors import NotInForceError, TierscopeError
 from .models.result import QueryResult, ResultModel
 from .quantify import to_h100e
 from .service import Project
@@ -130,9 +130,7 @@ def compare(
             titles[col] = project.world(s, assume).title
             try:
                 results[col] = project.query(country, s, d, assume)
-            except TierscopeError as exc:
-                if exc.exit_code != 3:  # not "not in force": a real error
-                    raise
+            except NotInForceError as exc:  # a conflict or a gap is an error (exit 3)
                 results[col] = None
                 notes[f"{col}: {exc.message}"] = None
         answers.append((country, results))
@@ -178,7 +176,8 @@ def compare(
                         # from the exact TPP difference, so a delta never carries the
                         # rounding of the two figures it compares
                         h100 = results[col].h100_tpp.value  # type: ignore[union-attr]
-                        data["delta_h100e"] = to_h100e(tpp - base_tpp, h100)
+                        d = tpp - base_tpp  # rounded like the figures: half-even, symmetric
+                        data["delta_h100e"] = to_h100e(d, h100) if d >= 0 else -to_h100e(-d, h100)
                 cells[col] = Cell(**data)
             rows.append(Row(country=code, measure=m, label=labels[m], cells=cells))
     return Comparison(
