@@ -78,6 +78,39 @@ AssumeOpt = Annotated[
 ]
 
 
+InChipOpt = Annotated[
+    str,
+    typer.Option(
+        "--in",
+        help="Chip kind the ceilings are also counted in (any catalogue name, e.g. B200, GB300).",
+    ),
+]
+UtilisationOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--utilisation",
+        help="Share of peak dense BF16 throughput a training run achieves, for training FLOP "
+        "(default: the cited value in rules/yardsticks/training-utilisation.yaml).",
+    ),
+]
+
+
+def _translator(project: Project, chip: str, utilisation: float | None):
+    """The yardstick translation basis for this answer (rules/yardsticks)."""
+    from .quantify import WINDOW_PARAM
+    from .yardsticks import load_yardsticks, translator
+
+    window = project.rulebase.parameters.get(WINDOW_PARAM)
+    years = window.values[window.dates[-1]].value if window is not None else 3
+    return translator(
+        project.chips,
+        load_yardsticks(project.rules_dir),
+        chip,
+        utilisation,
+        years if isinstance(years, int) and years > 0 else 3,
+    )
+
+
 def parse_assume(items: list[str] | None) -> dict[str, int]:
     out: dict[str, int] = {}
     for item in items or []:
@@ -152,23 +185,37 @@ def query(
     as_of: AsOfOpt = None,
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
+    in_chip: InChipOpt = "H100",
+    utilisation: UtilisationOpt = None,
 ) -> None:
-    """Tier, licence picture, pathway ceilings and total reachable compute.
+    """Tier, licence picture, pathway ceilings and total reachable compute, and what they
+    mean: chips of a chosen kind, dense BF16 FLOP/s, training FLOP, DeepSeek-V3 runs a year
+    and Israel-1s.
 
     Examples: tierscope query Israel; tierscope query IL --scenario current-law --as-of 2026-02-01;
-    tierscope query IL --scenario framework-2025+israel-arrangement --assume lpp_consignees_per_year=20
+    tierscope query IL --scenario framework-2025+israel-arrangement --assume lpp_consignees_per_year=20;
+    tierscope query IL --in B200 --utilisation 0.35
     """
+    from .yardstick_render import (
+        csv_with,
+        print_query_translation,
+        query_json_with,
+        query_md_translation,
+    )
+
     day = parse_date(as_of)
     assumptions = parse_assume(assume)
     project = _project()
     _check_assumptions(project, assumptions)
     results = [project.query(c, scenario, day, assumptions) for c in country]
+    tr = _translator(project, in_chip, utilisation)
     if format is OutputFormat.json:
-        print(query_json(results))
+        print(query_json_with(query_json(results), results, tr))
     elif format is OutputFormat.csv:
-        sys.stdout.write(query_csv(results))
+        sys.stdout.write(csv_with(query_csv(results), results, tr))
     elif format is OutputFormat.md:
         print(query_md(results))
+        print(query_md_translation(results, tr))
     else:
         notes = []
         world = project.world(scenario, assumptions)
@@ -178,7 +225,11 @@ def query(
                 notes.append(
                     f"{d.label}: {d.date} ({d.citation}); on {day} compliance was not yet required."
                 )
-        print_query_table(out, results, notes)
+        for r in results:
+            print_query_table(out, [r], [])
+            print_query_translation(out, r, tr)
+        for n in notes:
+            out.print(f"[yellow]Note:[/yellow] {n}")
 
 
 @app.command()
@@ -296,8 +347,11 @@ def compare(
     ] = None,
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
+    in_chip: InChipOpt = "H100",
+    utilisation: UtilisationOpt = None,
 ) -> None:
-    """Countries x scenarios (x dates) side by side, with deltas against a baseline.
+    """Countries x scenarios (x dates) side by side, with deltas against a baseline, what
+    the totals mean (chips, DeepSeek-V3 runs, Israel-1s) and the deals beside the ceilings.
 
     Examples: tierscope compare Israel; tierscope compare Israel India -s framework-2025
     -s israel-arrangement --baseline framework-2025; tierscope compare IL --as-of 2024-06-01
@@ -315,14 +369,22 @@ def compare(
         *(s for s in project.scenario_ids() if s not in DEFAULT_COMPARE),
     ]
     comp = run_compare(project, country, names, dates, baseline, assumptions)
+    from .compare_extras import compare_extras_csv, compare_extras_json, compare_extras_md
+
+    tr = _translator(project, in_chip, utilisation)
     if format is OutputFormat.json:
-        print(comp.model_dump_json(indent=2))
+        print(compare_extras_json(comp.model_dump_json(indent=2), project, comp, tr, assumptions))
     elif format is OutputFormat.csv:
         sys.stdout.write(compare_csv(comp))
+        sys.stdout.write(compare_extras_csv(project, comp, tr, assumptions))
     elif format is OutputFormat.md:
         print(compare_md(comp))
+        print(compare_extras_md(project, comp, tr, assumptions))
     else:
+        from .compare_extras import print_compare_extras
+
         print_compare_table(out, comp)
+        print_compare_extras(out, project, comp, tr, assumptions)
 
 
 @app.command()
@@ -362,6 +424,8 @@ def acquire(
         typer.Option("--veu", help="The consignee holds a VEU authorisation: none, nveu or uveu."),
     ] = "none",
     format: FormatOpt = OutputFormat.table,
+    in_chip: InChipOpt = "H100",
+    utilisation: UtilisationOpt = None,
 ) -> None:
     """Can this order ship? Licence, route (exception, allocation, VEU), share of the allocation.
 
@@ -389,8 +453,16 @@ def acquire(
         allocation_used,
         veu_kind,
     )
+    from .yardstick_render import _dump, translation_fields
+
+    tr = _translator(project, in_chip, utilisation)
+    order_tx = tr(result.order_tpp, result.status)
     if format is OutputFormat.json:
-        print(result.model_dump_json(indent=2))
+        import json
+
+        data = json.loads(result.model_dump_json())
+        data["translation"] = {"basis": _dump(tr.basis), "order": _dump(order_tx)}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     elif format in (OutputFormat.csv, OutputFormat.md):
         import csv
 
@@ -405,6 +477,7 @@ def acquire(
                 "licence_required": result.licence_required,
                 "route": result.route,
                 "share_of_allocation_pct": result.share_of_allocation_pct,
+                **{f"order_{k}": v for k, v in translation_fields(order_tx).items()},
             }
             for line in result.order
         ]
@@ -418,7 +491,10 @@ def acquire(
             for r in rows:
                 print("| " + " | ".join(str(v) for v in r.values()) + " |")
     else:
+        from .yardstick_render import print_order_translation
+
         print_acquire(out, result)
+        print_order_translation(out, order_tx, tr)
 
 
 @app.command()
@@ -580,3 +656,6 @@ def main(argv: list[str] | None = None) -> None:
             EXIT_INTERNAL,
         )
     raise SystemExit(rv if isinstance(rv, int) else 0)
+
+
+from . import cli_yardsticks  # noqa: E402, F401  (registers `yardstick` and `report`)

@@ -29,7 +29,7 @@ from .yamlio import LineDict, LineList, line_of, read_yaml
 M = TypeVar("M", bound=BaseModel)
 
 # Folders under rules/ that are not regimes.
-NON_REGIME_DIRS = frozenset({"parameters", "scenarios", "pathways", "chips"})
+NON_REGIME_DIRS = frozenset({"parameters", "scenarios", "pathways", "chips", "yardsticks"})
 
 
 @dataclass(frozen=True)
