@@ -63,6 +63,7 @@ from .oracle import holds
 from .precedence import exception_bases, resolve
 from .vocabulary import FACTS, REQUIRED_OUTPUTS
 from .yamlio import LineDict, LineList, line_of, read_yaml
+from .yardsticks import check_yardsticks
 
 Level = Literal["error", "warning"]
 
@@ -473,6 +474,7 @@ class _Checker:
         self._guard("reading the regimes", self._load_regimes)
         self._guard("reading the scenarios", self._load_scenarios)
         self._guard("reading the chips", self._load_chips)
+        self._guard("reading the yardsticks", lambda: check_yardsticks(self))
         self._guard("reading the countries", self._load_countries)
         self._guard("looking for ignored files", self._warn_ignored_files)
         if self.loaded == 0:

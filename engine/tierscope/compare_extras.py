@@ -123,10 +123,12 @@ def compare_extras_csv(
                 w.writerow([country, f"translation:{head}", f"Total reachable, {head}", col,
                             v, "", "", status, "", "", "", comp.baseline])  # fmt: skip
     for d in all_deal_rows(project, comp, tr, assume):
+        chips = f" [{d['chips']}]" if d["chips"] else ""
+        label = f"{d['title']}{chips} (fact, not law)"
         for col, x in d["times_allocation"].items():
-            w.writerow([d["country"], f"deal:{d['date']}", f"{d['title']} (fact, not law)", col,
-                        "" if x is None else f"{x}x allocation", d["tpp"], d["h100e"],
-                        d["status"], "", "", "", comp.baseline])  # fmt: skip
+            value = "" if x is None else f"{x}x allocation"
+            w.writerow([d["country"], f"deal:{d['date']}", label, col, value, d["tpp"],
+                        d["h100e"], d["status"], "", "", "", comp.baseline])  # fmt: skip
     return buf.getvalue()
 
 

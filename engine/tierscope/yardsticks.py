@@ -505,3 +505,42 @@ __all__ = [
     "run_time",
     "translator",
 ]
+
+
+def check_yardsticks(checker) -> None:  # checker: check._Checker (duck-typed to avoid a cycle)
+    """`tierscope check` for rules/yardsticks: each file validates, its id is its name, its
+    chip lists name catalogue chips, the run's chip exists, and the translations' own
+    yardsticks (run, cluster, utilisation, growth rates) are present."""
+    folder = checker.rules / "yardsticks"
+    if not folder.is_dir():
+        return
+    found: dict[str, Yardstick] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        data = checker._read(path)
+        if data is None or not isinstance(data, dict):
+            continue
+        ys = checker._validate(Yardstick, data, path)
+        if ys is None:
+            continue
+        checker.loaded += 1
+        line = data.key_lines.get("id") if isinstance(data, LineDict) else None
+        if ys.id != path.stem:
+            checker.add(path, line, "error", "bad-id", f"yardstick id {ys.id!r} must equal the file name")
+            continue
+        found[ys.id] = ys
+        texts = []
+        if ys.hardware is not None:
+            texts.append(("hardware", ys.hardware.value))
+            texts += [("hardware", b.value) for b in (ys.hardware.low, ys.hardware.high) if b]
+        if ys.gpu_hours_chip:
+            texts.append(("gpu_hours_chip", f"1 x {ys.gpu_hours_chip}"))
+        for key, text in texts:
+            try:
+                parse_order(str(text), checker.chips)
+            except TierscopeError as exc:
+                kline = data.key_lines.get(key) if isinstance(data, LineDict) else None
+                checker.add(path, kline, "error", "unknown-chip", f"{key}: {exc.message}")
+    for yid in (RUN, CLUSTER, UTILISATION, DOUBLING, ALGORITHMIC):
+        if found and yid not in found:
+            checker.add(folder, None, "warning", "missing-yardstick",
+                        f"no {yid}.yaml: translations and growth options need it")  # fmt: skip

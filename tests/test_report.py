@@ -1,0 +1,191 @@
+"""`tierscope report`: the HTML holds every requested country, scenario and citation, loads
+nothing from the network, and renders with visible charts in a real headless Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tierscope.cli import main
+from tierscope.report_charts import PALETTE
+from tierscope.service import Project
+from tierscope.yardsticks import load_yardsticks
+
+COUNTRIES = ("IL", "AE", "SA", "IN")
+SCENARIOS = ("current-law", "framework-2025")
+AS_OF = "2026-02-01"
+WIDTH, HEIGHT = 1280, 7000
+# Flags that keep the browser itself from phoning home; the page is judged separately.
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars",
+)  # fmt: skip
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    captured = capsys.readouterr()
+    return exc.value.code or 0, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def report_files(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("report")
+    for name in ("report.html", "report.md"):
+        args = ["report", *COUNTRIES, *(a for s in SCENARIOS for a in ("-s", s)), "--as-of",
+                AS_OF, "-o", str(out / name)]  # fmt: skip
+        with pytest.raises(SystemExit) as exc:
+            main(args)
+        assert (exc.value.code or 0) == 0
+    return {"html": out / "report.html", "md": out / "report.md", "dir": out}
+
+
+def _citations(project: Project) -> set[str]:
+    """Every citation the report's answers rest on, read from the engine, not typed here."""
+    day = dt.date.fromisoformat(AS_OF)
+    cites: set[str] = set()
+    for c in COUNTRIES:
+        for s in SCENARIOS:
+            r = project.query(c, s, day)
+            for p in r.pathways:
+                cites.update(p.citations)
+                cites.update(ref for u in p.parameters for ref in u.references)
+            for d in r.deals:
+                cites.update(d.citations)
+    for y in load_yardsticks(project.rules_dir).values():
+        for f in y.figures().values():
+            cites.update(r.text for r in f.references)
+    return cites
+
+
+def test_html_names_every_country_scenario_and_citation(report_files, project):
+    text = report_files["html"].read_text(encoding="utf-8")
+    for c in COUNTRIES:
+        assert f">{c}<" in text
+        assert html.escape(project.query(c, "framework-2025", dt.date(2025, 6, 1)).country_name) in text
+    for s in SCENARIOS:
+        assert f">{s}<" in text
+    missing = [c for c in _citations(project) if html.escape(c.rsplit(" <", 1)[0]) not in text]
+    assert not missing, missing[:3]
+    for section in ("The regime in force on", "Summary", "Ceilings over time", "Appendix",
+                    "facts, not law", "Yardsticks"):  # fmt: skip
+        assert section in text
+    assert text.count("<svg") == 2  # both charts inline
+
+
+def test_html_is_self_contained(report_files):
+    text = report_files["html"].read_text(encoding="utf-8").lower()
+    for bad in ("<script", "<link", "<iframe", "@import", "url(http", 'src="http', "src='http"):
+        assert bad not in text, bad
+    assert "content-security-policy" in text and "default-src 'none'" in text
+
+
+def test_markdown_has_the_same_content_and_svg_beside_it(report_files):
+    md = report_files["md"].read_text(encoding="utf-8")
+    for c in COUNTRIES:
+        assert f"| {c} |" in md
+    svgs = sorted(report_files["dir"].glob("report-*.svg"))
+    assert [p.name for p in svgs] == ["report-pathways.svg", "report-timeline.svg"]
+    for p in svgs:
+        assert f"({p.name})" in md
+        ET.parse(p)  # well-formed SVG files
+
+
+def test_report_rejects_other_suffixes_and_unknown_input(capsys, tmp_path):
+    code, _, err = run(capsys, "report", "IL", "-o", str(tmp_path / "r.pdf"))
+    assert code == 2 and ".html or .md" in err
+    code, _, err = run(capsys, "report", "Atlantis", "-o", str(tmp_path / "r.html"))
+    assert code == 2 and err.count("\n") == 1
+    code, _, err = run(capsys, "report", "IL", "-s", "nope", "-o", str(tmp_path / "r.html"))
+    assert code == 2 and not (tmp_path / "r.html").exists()
+
+
+# ------------------------------------------------------------------ in a real browser
+
+
+def _browser() -> str | None:
+    for name in (os.environ.get("TIERSCOPE_CHROMIUM"), "chromium", "chromium-browser",
+                 "google-chrome"):  # fmt: skip
+        if name and (path := shutil.which(name)):
+            return path
+    return None
+
+
+def _render(page: Path, workdir: Path) -> tuple[Path, Path]:
+    browser = _browser()
+    if browser is None:
+        pytest.skip(
+            "no Chromium found (install Debian's `chromium` package, or set TIERSCOPE_CHROMIUM): "
+            "the report was not rendered in a browser"
+        )
+    shot, netlog = workdir / f"{page.stem}.png", workdir / f"{page.stem}.netlog.json"
+    profile = workdir / f"profile-{page.stem}"  # a fresh profile every run
+    subprocess.run(
+        [browser, *FLAGS, f"--user-data-dir={profile}", f"--window-size={WIDTH},{HEIGHT}",
+         f"--screenshot={shot}", f"--log-net-log={netlog}", page.as_uri()],
+        check=True, timeout=180, capture_output=True,
+    )  # fmt: skip
+    return shot, netlog
+
+
+def page_requests(netlog: Path) -> list[str]:
+    """URLs the page itself asked for over the network (the browser's own background
+    requests have no page origin and are left out)."""
+    data = json.loads(netlog.read_text())
+    start = data["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    urls = []
+    for e in data["events"]:
+        p = e.get("params", {})
+        from_page = "file://" in p.get("network_isolation_key", "")
+        if e["type"] == start and from_page and not p.get("url", "").startswith(("file:", "data:")):
+            urls.append(p["url"])
+    return urls
+
+
+def _chart_pixels(shot: Path) -> int:
+    from PIL import Image
+
+    img = Image.open(shot).convert("RGB")
+    assert img.size == (WIDTH, HEIGHT)
+    colours = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in PALETTE[:6]]
+    import numpy as np
+
+    px = np.asarray(img.resize((WIDTH // 4, HEIGHT // 4)), dtype=int)
+    near = np.zeros(px.shape[:2], dtype=bool)
+    for c in colours:
+        near |= np.abs(px - np.array(c)).sum(axis=2) < 40
+    return int(near.sum())
+
+
+def test_report_renders_in_headless_chromium_with_charts_and_no_network(report_files, tmp_path):
+    shot, netlog = _render(report_files["html"], tmp_path)
+    assert shot.stat().st_size > 50_000
+    assert _chart_pixels(shot) > 3000  # bars and lines in the chart palette are on screen
+    assert page_requests(netlog) == []
+
+
+def test_the_network_check_sees_a_page_that_loads_from_the_network(tmp_path):
+    """Control: the same check flags a page with a remote image and stylesheet."""
+    page = tmp_path / "remote.html"
+    page.write_text('<img src="http://example.invalid/x.png">'
+                    '<link rel="stylesheet" href="https://example.invalid/a.css">')  # fmt: skip
+    _, netlog = _render(page, tmp_path)
+    assert len(page_requests(netlog)) == 2
+
+
+def test_blank_page_has_no_chart_pixels(tmp_path):
+    """Control: the pixel check does not pass a page without charts."""
+    page = tmp_path / "blank.html"
+    page.write_text("<p>no charts here</p>")
+    shot, _ = _render(page, tmp_path)
+    assert _chart_pixels(shot) < 100
