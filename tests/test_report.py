@@ -72,7 +72,10 @@ def test_html_names_every_country_scenario_and_citation(report_files, project):
     text = report_files["html"].read_text(encoding="utf-8")
     for c in COUNTRIES:
         assert f">{c}<" in text
-        assert html.escape(project.query(c, "framework-2025", dt.date(2025, 6, 1)).country_name) in text
+        assert (
+            html.escape(project.query(c, "framework-2025", dt.date(2025, 6, 1)).country_name)
+            in text
+        )
     for s in SCENARIOS:
         assert f">{s}<" in text
     missing = [c for c in _citations(project) if html.escape(c.rsplit(" <", 1)[0]) not in text]
@@ -189,3 +192,59 @@ def test_blank_page_has_no_chart_pixels(tmp_path):
     page.write_text("<p>no charts here</p>")
     shot, _ = _render(page, tmp_path)
     assert _chart_pixels(shot) < 100
+
+
+# ------------------------------------------------------------------ routes
+
+
+def _route_rows(rep):
+    from tierscope.report import Heading, TableBlock
+
+    i = next(i for i, b in enumerate(rep.blocks) if isinstance(b, Heading) and b.anchor == "routes")
+    return next((b for b in rep.blocks[i:] if isinstance(b, TableBlock)), None), rep.blocks[i + 1]
+
+
+def test_routes_section_translates_gains_from_the_pathways_module(project, monkeypatch):
+    """With a routes module present (`tierscope pathways`), each route and its gain appear,
+    read as chips, DeepSeek-V3 runs and Israel-1s; its citations go to the appendix."""
+    import sys
+    import types
+    from types import SimpleNamespace as NS
+
+    from tierscope.models.common import Status
+    from tierscope.report import build_report
+    from tierscope.yardsticks import translator_for
+
+    gain_tpp = 32_423_936  # one Israel-1 (2,048 x 15,832 TPP)
+    route = NS(id="g2g", title="A government-to-government arrangement", state="open", unmet=[],
+               gain=NS(tpp=gain_tpp, text=f"{gain_tpp:+,} TPP"), status=Status.secondary,
+               citations=["Supp. No. 10 to part 748, para. 12"], references=[])  # fmt: skip
+    closed = NS(id="tier1", title="Listing in Supp. No. 5(a)", state="closed",
+                unmet=["needs a listing"], gain=None, status=Status.primary,
+                citations=["Supp. No. 5 to part 740"], references=[])  # fmt: skip
+    fake = types.ModuleType("tierscope.route_report")
+    fake.pathways_report = lambda *a, **k: NS(routes=[route, closed])  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tierscope.route_report", fake)
+    tr = translator_for(project, "H100")
+    rep = build_report(project, ["IL"], ["framework-2025"], dt.date(2025, 6, 1), tr)
+    table, _ = _route_rows(rep)
+    texts = [[c.text for c in row] for row in table.rows]
+    assert texts[0][2] == route.title and texts[0][3] == "open"
+    assert texts[0][5] == "+2,048"  # the gain in H100 chips
+    assert texts[0][7] == "+1.00"  # one Israel-1
+    assert texts[1][3] == "closed" and texts[1][4] == "needs a listing"
+    cites = {c for e in rep.appendix.entries.values() for c in e.citations}
+    assert {"Supp. No. 10 to part 748, para. 12", "Supp. No. 5 to part 740"} <= cites
+
+
+def test_routes_section_says_when_there_is_no_pathways_module(project, monkeypatch):
+    import sys
+
+    from tierscope.report import NO_ROUTES, Para, build_report
+    from tierscope.yardsticks import translator_for
+
+    monkeypatch.setitem(sys.modules, "tierscope.route_report", None)  # import fails
+    rep = build_report(project, ["IL"], ["framework-2025"], dt.date(2025, 6, 1),
+                       translator_for(project))  # fmt: skip
+    _, after = _route_rows(rep)
+    assert isinstance(after, Para) and after.text == NO_ROUTES

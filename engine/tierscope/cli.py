@@ -97,18 +97,9 @@ UtilisationOpt = Annotated[
 
 def _translator(project: Project, chip: str, utilisation: float | None):
     """The yardstick translation basis for this answer (rules/yardsticks)."""
-    from .quantify import WINDOW_PARAM
-    from .yardsticks import load_yardsticks, translator
+    from .yardsticks import translator_for
 
-    window = project.rulebase.parameters.get(WINDOW_PARAM)
-    years = window.values[window.dates[-1]].value if window is not None else 3
-    return translator(
-        project.chips,
-        load_yardsticks(project.rules_dir),
-        chip,
-        utilisation,
-        years if isinstance(years, int) and years > 0 else 3,
-    )
+    return translator_for(project, chip, utilisation)
 
 
 def parse_assume(items: list[str] | None) -> dict[str, int]:

@@ -210,8 +210,15 @@ def build_report(
     for s in scenarios:
         rid, rtitle, refs = regime_in_force(project, s, day)
         key = app.add(f"Regime followed by {s} on {day}", rtitle, Status.primary, refs)
-        rows.append([Cell(s), Cell(rtitle, key), Cell(rid)])
-    blocks.append(TableBlock(["Scenario", "Regime in force on the date", "Regime id"], rows))
+        kd = (
+            project.rulebase.regimes[rid].header.key_dates
+            if rid in project.rulebase.regimes
+            else []
+        )
+        dates = "; ".join(f"{d.date}: {d.label}" for d in kd) or "-"
+        rows.append([Cell(s), Cell(rtitle, key), Cell(rid), Cell(dates)])
+    blocks.append(TableBlock(["Scenario", "Regime in force on the date", "Regime id", "Key dates"],
+                             rows))  # fmt: skip
     cautions = sorted({w for r in results.values() if r for w in r.warnings})
     for w in cautions:
         blocks.append(Para(f"Caution: {w}", muted=True))
@@ -377,7 +384,7 @@ def build_report(
 
     # --- routes
     blocks.append(Heading(2, "Routes between tiers", "routes"))
-    blocks.append(Para(routes_text(), muted=True))
+    blocks += routes_blocks(project, codes, scenarios, day, tr, app, assume)
 
     # --- yardsticks
     blocks.append(Heading(2, "Yardsticks", "yardsticks"))
@@ -406,13 +413,59 @@ def build_report(
     return Report(f"tierscope report: {', '.join(codes)}", blocks, app, codes, scenarios)
 
 
-def routes_text() -> str:
-    """Routes come from `tierscope pathways` when that command exists in this version."""
-    return (
-        "Routes between tiers (what each needs and what it opens) are the subject of "
-        "`tierscope pathways`, which is not part of this version; the ceilings above are "
-        "the pathways the rules open today."
-    )
+NO_ROUTES = (
+    "Routes between tiers (what each needs and what it opens) come from `tierscope pathways`, "
+    "which is not part of this version; the ceilings above are the pathways the rules open "
+    "on the date."
+)
+
+
+def routes_blocks(
+    project: Project,
+    codes: Sequence[str],
+    scenarios: Sequence[str],
+    day: dt.date,
+    tr: Translator,
+    app: Appendix,
+    assume: Mapping[str, int] | None,
+) -> list[object]:
+    """Every route per country and scenario with its gain, translated; the routes module
+    (`tierscope pathways`) is optional, so a version without it says so."""
+    try:
+        from .route_report import pathways_report  # type: ignore[import-not-found]
+    except ImportError:
+        return [Para(NO_ROUTES, muted=True)]
+    b = tr.basis
+    rows = []
+    for c in codes:
+        for s in scenarios:
+            try:
+                rep = pathways_report(project, c, s, day, assume, b.chip)
+            except TierscopeError as exc:
+                rows.append([Cell(c), Cell(s), Cell(exc.message), *(Cell("-") for _ in range(6))])
+                continue
+            for r in rep.routes:
+                gain = r.gain
+                tx = tr(gain.tpp) if gain is not None and gain.tpp else None
+                what = "; ".join(r.unmet) if r.state != "open" else (gain.text if gain else "-")
+                key = app.add(f"{c} under {s} on {day}: route {r.id}", what, r.status,
+                              [*r.citations, *r.references])  # fmt: skip
+                rows.append([
+                    Cell(c), Cell(s), Cell(r.title), Cell(r.state),
+                    Cell(what, key),
+                    Cell("-" if tx is None else f"{tx.chips:+,.0f}"),
+                    Cell("-" if tx is None else f"{tx.runs_per_year:+,.1f}"),
+                    Cell("-" if tx is None else f"{tx.clusters:+,.2f}"),
+                    Cell(r.status.value),
+                ])  # fmt: skip
+    head = ["Country", "Scenario", "Route", "State", "Gain, or what is missing",
+            f"Gain in {b.chip_name.split(' (')[0]}", f"{b.run_title} runs/yr", f"x {b.cluster_title}",
+            "Status"]  # fmt: skip
+    return [
+        Para("Every route between tiers in the rule files, open or closed, with the change it "
+             "makes to the total reachable (open routes) or the preconditions it lacks (closed)."),
+        TableBlock(head, rows, numeric=(5, 6, 7)),
+    ]  # fmt: skip
 
 
 # --------------------------------------------------------------------------- HTML

@@ -360,7 +360,8 @@ class TranslationBasis(ResultModel):
 
     def text(self) -> str:
         return (
-            f"Translations: chips = TPP / {self.chip_tpp:,} ({self.chip_name}); dense BF16 FLOP/s "
+            f"Translations read each ceiling as installed compute: chips = TPP / "
+            f"{self.chip_tpp:,} ({self.chip_name}); dense BF16 FLOP/s "
             f"of those chips; training FLOP at {self.utilisation:.0%} utilisation "
             f"({self.utilisation_source}) per year and over {self.window_years} years; "
             f"{self.run_title} runs a year at that run's own efficiency (by TPP); x "
@@ -450,6 +451,25 @@ def translator(
     return Translator(basis, spec, status)
 
 
+def translator_for(
+    project, chip: str = DEFAULT_CHIP, utilisation: float | None = None
+) -> Translator:
+    """The translation basis of a Project (service.Project): its chips, its yardsticks, and
+    the window of its `assumptions.window_years` parameter. This is the one call other
+    commands need (e.g. `pathways` gains: `translator_for(project, "B200")(gain_tpp)`)."""
+    from .quantify import WINDOW_PARAM
+
+    window = project.rulebase.parameters.get(WINDOW_PARAM)
+    years = window.values[window.dates[-1]].value if window is not None else None
+    return translator(
+        project.chips,
+        load_yardsticks(project.rules_dir),
+        chip,
+        utilisation,
+        years if isinstance(years, int) and years > 0 else 3,
+    )
+
+
 def sci(x: float) -> str:
     """1.2e25 style for FLOP counts."""
     if x == 0:
@@ -504,6 +524,7 @@ __all__ = [
     "parse_cluster",
     "run_time",
     "translator",
+    "translator_for",
 ]
 
 
@@ -525,7 +546,9 @@ def check_yardsticks(checker) -> None:  # checker: check._Checker (duck-typed to
         checker.loaded += 1
         line = data.key_lines.get("id") if isinstance(data, LineDict) else None
         if ys.id != path.stem:
-            checker.add(path, line, "error", "bad-id", f"yardstick id {ys.id!r} must equal the file name")
+            checker.add(
+                path, line, "error", "bad-id", f"yardstick id {ys.id!r} must equal the file name"
+            )
             continue
         found[ys.id] = ys
         texts = []
