@@ -248,3 +248,26 @@ def test_routes_section_says_when_there_is_no_pathways_module(project, monkeypat
                        translator_for(project))  # fmt: skip
     _, after = _route_rows(rep)
     assert isinstance(after, Para) and after.text == NO_ROUTES
+
+
+def test_timeline_draws_a_dated_schedule_of_a_closed_pathway(tmp_path):
+    """A pathway closed for the country whose ceiling is a dated schedule (as the NVEU
+    installed base, quarter by quarter) is drawn as a dotted 'if opened' line; an open one
+    with a schedule steps on the change dates. The schedule here is a test fixture: a
+    second dated value added to a copy of the NVEU parameter."""
+    from tierscope.report import Chart, build_report
+    from tierscope.yardsticks import translator_for
+
+    rules = tmp_path / "rules"
+    shutil.copytree(Project.shipped().rules_dir, rules)
+    param = rules / "parameters" / "framework_2025" / "nveu_installed_base_tpp.yaml"
+    text = param.read_text()
+    entry = text[text.index("  2025-01-13:") :]
+    param.write_text(text + entry.replace("2025-01-13:", "2026-01-01:").replace(
+        "value: 5_064_000_000", "value: 6_000_000_000"))  # fmt: skip
+    project = Project(rules, Project.shipped().countries_dir)
+    rep = build_report(project, ["CN", "IN"], ["framework-2025"], dt.date(2025, 6, 1),
+                       translator_for(project))  # fmt: skip
+    svg = next(b for b in rep.blocks if isinstance(b, Chart) and b.name == "timeline").svg
+    assert "schedule of a closed pathway, if opened" in svg  # China: NVEU closed (Tier 3)
+    assert "National VEU data centre" in svg

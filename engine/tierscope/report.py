@@ -322,6 +322,7 @@ def build_report(
         label_c = f"{names[c]} ({c})"
         lst = series.setdefault(label_c, [])
         alloc_days: list[dt.date] = []
+        drawn: set[str] = set()  # pathways already drawn for this country
         for s in scenarios:
             points: dict[str, list[tuple[dt.date, float | None]]] = {}
             titles_p: dict[str, str] = {}
@@ -343,6 +344,8 @@ def build_report(
                     points[pid].append((d, vals.get(pid)))
             for pid, pts in points.items():
                 lst.append(Series(f"{s}: {titles_p.get(pid, pid)}", pid, s, tuple(pts)))
+            lst += schedule_series(project, s, assume, dates, set(points) | drawn, h100)
+            drawn |= {x.colour_key for x in lst}
         spans[label_c] = (min(alloc_days), max(alloc_days)) if alloc_days else None
     blocks.append(Heading(2, "Ceilings over time", "timeline"))
     blocks.append(Chart(
@@ -418,6 +421,41 @@ NO_ROUTES = (
     "which is not part of this version; the ceilings above are the pathways the rules open "
     "on the date."
 )
+
+
+def schedule_series(
+    project: Project,
+    scenario: str,
+    assume: Mapping[str, int] | None,
+    dates: Sequence[dt.date],
+    shown: set[str],
+    h100: int,
+) -> list[Series]:
+    """Pathways of the scenario that are closed for this country but whose ceiling is a
+    dated schedule (such as the NVEU installed base, quarter by quarter): drawn dotted as
+    what the pathway would allow if it were opened (by a route or an arrangement)."""
+    world = project.world(scenario, assume)
+    out: list[Series] = []
+    seen: set[str] = set()
+    for prov in world.regime.provisions:
+        pw = prov.then.pathway
+        if pw is None or pw.ceiling == "unbounded" or pw.id in shown or pw.id in seen:
+            continue
+        param = world.parameters.get(pw.ceiling.param)
+        times = world.parameters.get(pw.ceiling.times) if pw.ceiling.times else None
+        if param is None or len(param.values) < 2 or (pw.ceiling.times and times is None):
+            continue
+        seen.add(pw.id)
+        pts = []
+        for d in dates:
+            v = param.value_at(d) if prov.valid.contains(d) else None
+            k = times.value_at(d) if times is not None else 1
+            ok = isinstance(v, int) and isinstance(k, int)
+            pts.append((d, v * k / h100 if ok else None))  # type: ignore[operator]
+        title = pw.title.split(" (")[0]
+        out.append(Series(f"{scenario}: {title} (schedule, if opened)", pw.id, "if opened",
+                          tuple(pts)))  # fmt: skip
+    return out
 
 
 def routes_blocks(

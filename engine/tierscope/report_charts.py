@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 # Colour-blind-safe palette (Okabe-Ito).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
-LINE_STYLES = ("-", "--", ":", "-.")
+LINE_STYLES = ("-", "--", "-.", (0, (6, 1.5, 1, 1.5, 1, 1.5)))  # dotted is kept for schedules
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,12 @@ def timeline_chart(
             colour_keys += [s.colour_key] if s.colour_key not in colour_keys else []
             style_keys += [s.style_key] if s.style_key not in style_keys else []
     colours = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(colour_keys)}
-    styles = {k: LINE_STYLES[i % len(LINE_STYLES)] for i, k in enumerate(style_keys)}
+    scen_keys = [k for k in style_keys if k != "if opened"]
+    styles: dict[str, object] = {
+        k: LINE_STYLES[i % len(LINE_STYLES)] for i, k in enumerate(scen_keys)
+    }
+    if "if opened" in style_keys:
+        styles["if opened"] = (0, (1, 2))  # dotted: a schedule, not a ceiling in force
     names: dict[str, str] = {}
     ref_handles: list = []
     shaded = False
@@ -178,7 +183,9 @@ def timeline_chart(
                 continue
             ax.step(xs, ys, where="post", color=colours[s.colour_key], ls=styles[s.style_key],
                     lw=1.6)  # fmt: skip
-            names.setdefault(s.colour_key, s.label.split(": ", 1)[-1])
+            names.setdefault(
+                s.colour_key, s.label.split(": ", 1)[-1].replace(" (schedule, if opened)", "")
+            )
             drawn = True
         span = spans.get(country)
         if span is not None:
@@ -199,7 +206,9 @@ def timeline_chart(
     handles = [
         Line2D([], [], color=colours[k], lw=2, label=names[k]) for k in colour_keys if k in names
     ]
-    handles += [Line2D([], [], color="#333333", ls=styles[k], lw=1.6, label=f"scenario {k}")
+    handles += [Line2D([], [], color="#333333", ls=styles[k], lw=1.6,
+                       label="schedule of a closed pathway, if opened" if k == "if opened"
+                       else f"scenario {k}")
                 for k in style_keys]  # fmt: skip
     if shaded:
         handles.append(Patch(color="#f2e6c9", label=span_label))
