@@ -114,7 +114,7 @@ def _headers(tr: Translator) -> list[str]:
         f"{b.chip_name.split(' (')[0].replace('Nvidia ', '')} chips",
         "Dense BF16 PFLOP/s",
         f"Training FLOP/yr @{b.utilisation:.0%}",
-        f"{b.run_title}s/yr",
+        f"{b.run_title} runs/yr",
         f"x {b.cluster_title}",
         "Status",
     ]
@@ -139,7 +139,10 @@ def print_query_translation(console: Console, r: QueryResult, tr: Translator) ->
                   title_justify="left")  # fmt: skip
     for i, h in enumerate(_headers(tr)):
         table.add_column(
-            h, justify="left" if i in (0, 6) else "right", min_width=22 if i == 0 else None
+            h.replace(" ", "\n", 1) if i in (2, 3, 4) else h,
+            justify="left" if i in (0, 6) else "right",
+            min_width=22 if i == 0 else None,
+            no_wrap=i == 6,
         )
     for line in lines:
         table.add_row(*line)
