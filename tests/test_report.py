@@ -271,3 +271,12 @@ def test_timeline_draws_a_dated_schedule_of_a_closed_pathway(tmp_path):
     svg = next(b for b in rep.blocks if isinstance(b, Chart) and b.name == "timeline").svg
     assert "schedule of a closed pathway, if opened" in svg  # China: NVEU closed (Tier 3)
     assert "National VEU data centre" in svg
+
+
+def test_report_on_a_date_a_scenario_is_not_in_force_says_so(capsys, tmp_path):
+    out = tmp_path / "early.html"
+    code, _, _ = run(capsys, "report", "IL", "-s", "framework-2025", "-s", "current-law",
+                     "--as-of", "2024-06-01", "-o", str(out))  # fmt: skip
+    assert code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "not in force on this date" in text and text.count("<svg") == 2

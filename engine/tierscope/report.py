@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .chips import find_chip
 from .errors import TierscopeError
 from .models.common import Status, weakest
 from .models.result import QueryResult
 from .report_charts import Bar, RefLine, Series, pathways_chart, timeline_chart
 from .service import Project
-from .yardsticks import Translator, chartable, cluster_h100e, load_yardsticks, sci
+from .yardsticks import DEFAULT_CHIP, Translator, chartable, cluster_h100e, load_yardsticks, sci
 
 # --------------------------------------------------------------------------- blocks
 
@@ -260,7 +261,11 @@ def build_report(
     blocks.append(Para(tr.basis.text(), muted=True))
 
     # --- yardstick lines
-    h100 = project.query(codes[0], scenarios[0], day).h100_tpp.value if results else 15832
+    h100 = find_chip(DEFAULT_CHIP, chips).tpp  # H100e here = TPP / one H100's TPP
+    for r in results.values():
+        if r is not None and isinstance(r.h100_tpp.value, int):
+            h100 = r.h100_tpp.value  # the cited units.h100_tpp the answers used
+            break
     refs = [RefLine(y.short, cluster_h100e(y, chips)) for y in chartable(ys)]
 
     # --- chart 1: reachable compute per pathway per scenario
