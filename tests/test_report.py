@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tierscope.cli import main
 from tierscope.report_charts import PALETTE
@@ -261,10 +262,11 @@ def test_timeline_draws_a_dated_schedule_of_a_closed_pathway(tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(Project.shipped().rules_dir, rules)
     param = rules / "parameters" / "framework_2025" / "nveu_installed_base_tpp.yaml"
-    text = param.read_text()
-    entry = text[text.index("  2025-01-13:") :]
-    param.write_text(text + entry.replace("2025-01-13:", "2026-01-01:").replace(
-        "value: 5_064_000_000", "value: 6_000_000_000"))  # fmt: skip
+    data = yaml.safe_load(param.read_text())
+    if len(data["values"]) < 2:  # make it a schedule: a second dated value
+        first = next(iter(data["values"].values()))
+        data["values"][dt.date(2026, 1, 1)] = {**first, "value": first["value"] * 2}
+        param.write_text(yaml.safe_dump(data, sort_keys=False))
     project = Project(rules, Project.shipped().countries_dir)
     rep = build_report(project, ["CN", "IN"], ["framework-2025"], dt.date(2025, 6, 1),
                        translator_for(project))  # fmt: skip
