@@ -223,8 +223,12 @@ def test_routes_section_translates_gains_from_the_pathways_module(project, monke
     closed = NS(id="tier1", title="Listing in Supp. No. 5(a)", state="closed",
                 unmet=["needs a listing"], gain=None, status=Status.primary,
                 citations=["Supp. No. 5 to part 740"], references=[])  # fmt: skip
+    other = NS(id="deal", title="A bilateral deal", state="closed", unmet=["other regime"],
+               gain=None, status=Status.secondary, citations=["x"], references=[],
+               regimes=["post-rescission"])  # fmt: skip
+    route.regimes = closed.regimes = ["framework-2025"]
     fake = types.ModuleType("tierscope.route_report")
-    fake.pathways_report = lambda *a, **k: NS(routes=[route, closed])  # type: ignore[attr-defined]
+    fake.pathways_report = lambda *a, **k: NS(routes=[route, closed, other])  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "tierscope.route_report", fake)
     tr = translator_for(project, "H100")
     rep = build_report(project, ["IL"], ["framework-2025"], dt.date(2025, 6, 1), tr)
@@ -234,6 +238,7 @@ def test_routes_section_translates_gains_from_the_pathways_module(project, monke
     assert texts[0][5] == "+2,048"  # the gain in H100 chips
     assert texts[0][7] == "+1.00"  # one Israel-1
     assert texts[1][3] == "closed" and texts[1][4] == "needs a listing"
+    assert texts[2][2] == "1 route of other regimes"  # listed by `tierscope pathways` only
     cites = {c for e in rep.appendix.entries.values() for c in e.citations}
     assert {"Supp. No. 10 to part 748, para. 12", "Supp. No. 5 to part 740"} <= cites
 

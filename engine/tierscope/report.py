@@ -487,7 +487,13 @@ def routes_blocks(
             except TierscopeError as exc:
                 rows.append([Cell(c), Cell(s), Cell(exc.message), *(Cell("-") for _ in range(6))])
                 continue
+            regime = regime_in_force(project, s, day)[0]
+            skipped = 0
             for r in rep.routes:
+                regimes = getattr(r, "regimes", None)
+                if r.state != "open" and regimes and regime not in regimes:
+                    skipped += 1  # a route of another regime: listed by `tierscope pathways`
+                    continue
                 gain = r.gain
                 tx = tr(gain.tpp) if gain is not None and gain.tpp else None
                 what = "; ".join(r.unmet) if r.state != "open" else (gain.text if gain else "-")
@@ -501,6 +507,10 @@ def routes_blocks(
                     Cell("-" if tx is None else f"{tx.clusters:+,.2f}"),
                     Cell(r.status.value),
                 ])  # fmt: skip
+            if skipped:
+                rows.append([Cell(c), Cell(s), Cell(f"{skipped} route{'s' if skipped > 1 else ''} of other regimes"),
+                             Cell("n/a"), Cell(f"not in force under {regime} on {day}"),
+                             *(Cell("-") for _ in range(4))])  # fmt: skip
     head = ["Country", "Scenario", "Route", "State", "Gain, or what is missing",
             f"Gain in {b.chip_name.split(' (')[0]}", f"{b.run_title} runs/yr", f"x {b.cluster_title}",
             "Status"]  # fmt: skip
