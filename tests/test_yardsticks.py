@@ -225,7 +225,12 @@ def test_query_translates_in_every_format(capsys, fmt):
         assert data["pathways"]  # the contract keys are untouched
     elif fmt == "csv":
         header = out.splitlines()[0].split(",")
-        assert {"chips", "deepseek_v3_runs_per_year", "x_israel_1", "training_flop_per_year"} <= set(header)
+        assert {
+            "chips",
+            "deepseek_v3_runs_per_year",
+            "x_israel_1",
+            "training_flop_per_year",
+        } <= set(header)
     else:
         assert "DeepSeek-V3" in out and "Israel-1" in out and "B200" in out
 
@@ -256,3 +261,23 @@ def test_acquire_says_what_the_order_means(capsys):
                        "2025-06-01", "-s", "framework-2025", "-f", "json")  # fmt: skip
     t = json.loads(out)["translation"]["order"]
     assert t["chips"] == pytest.approx(t["tpp"] / 15832) and not math.isinf(t["run_days"])
+
+
+def test_route_gains_translate_like_ceilings(project, ys):
+    """`tierscope pathways` gains (TPP) read through the same basis; losses and
+    unbounded gains are not translated."""
+    from types import SimpleNamespace as NS
+
+    from tierscope.yardstick_render import pathways_json_with, route_translations
+
+    tr = translator(project.chips, ys)
+    routes = [
+        NS(id="a", title="A", gain=NS(tpp=32_423_936), status=Status.secondary),
+        NS(id="b", title="B", gain=NS(tpp=None), status=Status.primary),
+        NS(id="c", title="C", gain=None, status=Status.primary),
+    ]
+    tx = route_translations(routes, tr)
+    assert tx["a"] is not None and tx["a"].clusters == pytest.approx(1.0)  # one Israel-1
+    assert tx["b"] is None and tx["c"] is None
+    data = json.loads(pathways_json_with('{"routes": []}', routes, tr))
+    assert data["translation"]["routes"]["a"]["chips"] == pytest.approx(2048)

@@ -337,3 +337,46 @@ def comparison_csv(cs: Sequence[YardstickComparison]) -> str:
             "run_days": None if c.run is None else round(c.run.days, 3),
         })  # fmt: skip
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- routes (pathways)
+
+
+def route_translations(routes: Sequence[Any], tr: Translator) -> dict[str, Translation | None]:
+    """Each open route's gain (TPP) read as chips, FLOP, runs and clusters, by route id.
+    Duck-typed on `tierscope pathways` results: `.id`, `.gain.tpp`, `.status`."""
+    out: dict[str, Translation | None] = {}
+    for r in routes:
+        gain = getattr(r, "gain", None)
+        tpp = getattr(gain, "tpp", None)
+        out[r.id] = tr(tpp, r.status) if tpp and tpp > 0 else None
+    return out
+
+
+def pathways_json_with(text: str, routes: Sequence[Any], tr: Translator) -> str:
+    """The pathways JSON with `translation` (basis, and per route id) added."""
+    data = json.loads(text)
+    data["translation"] = {
+        "basis": _dump(tr.basis),
+        "routes": _dump(route_translations(routes, tr)),
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def print_route_translation(console: Console, routes: Sequence[Any], tr: Translator) -> None:
+    """What each open route's gain means, as a small table after the routes."""
+    lines = [
+        _line(r.title.split(" (")[0], t)
+        for r in routes
+        if (t := route_translations([r], tr)[r.id]) is not None
+    ]
+    if not lines:
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="What the gains mean",
+                  title_justify="left")  # fmt: skip
+    for i, h in enumerate(["Route (gain)", *_headers(tr)[1:]]):
+        table.add_column(h, justify="left" if i in (0, 6) else "right", no_wrap=i == 6)
+    for line in lines:
+        table.add_row(*line)
+    console.print(table)
+    console.print(f"[dim]{tr.basis.text()}[/dim]", highlight=False)
