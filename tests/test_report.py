@@ -213,7 +213,7 @@ def test_routes_section_translates_gains_from_the_pathways_module(project, monke
     from types import SimpleNamespace as NS
 
     from tierscope.models.common import Status
-    from tierscope.report import build_report
+    from tierscope.report import Chart, build_report
     from tierscope.yardsticks import translator_for
 
     gain_tpp = 32_423_936  # one Israel-1 (2,048 x 15,832 TPP)
@@ -241,6 +241,8 @@ def test_routes_section_translates_gains_from_the_pathways_module(project, monke
     assert texts[2][2] == "1 route of other regimes"  # listed by `tierscope pathways` only
     cites = {c for e in rep.appendix.entries.values() for c in e.citations}
     assert {"Supp. No. 10 to part 748, para. 12", "Supp. No. 5 to part 740"} <= cites
+    chart = next(b for b in rep.blocks if isinstance(b, Chart) and b.name == "routes")
+    assert "A government-to-government arrangement" in chart.svg and "+2,048" in chart.svg
 
 
 def test_routes_section_says_when_there_is_no_pathways_module(project, monkeypatch):

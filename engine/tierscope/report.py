@@ -19,7 +19,7 @@ from .chips import find_chip
 from .errors import TierscopeError
 from .models.common import Status, weakest
 from .models.result import QueryResult
-from .report_charts import Bar, RefLine, Series, pathways_chart, timeline_chart
+from .report_charts import Bar, RefLine, Series, pathways_chart, routes_chart, timeline_chart
 from .service import Project
 from .yardsticks import DEFAULT_CHIP, Translator, chartable, cluster_h100e, load_yardsticks, sci
 
@@ -392,7 +392,7 @@ def build_report(
 
     # --- routes
     blocks.append(Heading(2, "Routes between tiers", "routes"))
-    blocks += routes_blocks(project, codes, scenarios, day, tr, app, assume)
+    blocks += routes_blocks(project, codes, scenarios, day, tr, app, assume, refs)
 
     # --- yardsticks
     blocks.append(Heading(2, "Yardsticks", "yardsticks"))
@@ -471,6 +471,7 @@ def routes_blocks(
     tr: Translator,
     app: Appendix,
     assume: Mapping[str, int] | None,
+    refs: Sequence[RefLine] = (),
 ) -> list[object]:
     """Every route per country and scenario with its gain, translated; the routes module
     (`tierscope pathways`) is optional, so a version without it says so."""
@@ -480,6 +481,8 @@ def routes_blocks(
         return [Para(NO_ROUTES, muted=True)]
     b = tr.basis
     rows = []
+    gains: dict[str, list[tuple[str, float | None]]] = {}
+    h100 = find_chip(DEFAULT_CHIP, project.chips).tpp
     for c in codes:
         for s in scenarios:
             try:
@@ -496,6 +499,12 @@ def routes_blocks(
                     continue
                 gain = r.gain
                 tx = tr(gain.tpp) if gain is not None and gain.tpp else None
+                if r.state == "open" and gain is not None and (gain.tpp or 0) > 0:
+                    gains.setdefault(c, []).append(
+                        (f"{s}: {r.title.split(' (')[0]}", gain.tpp / h100)
+                    )
+                elif r.state == "open" and gain is not None and getattr(gain, "unbounded", False):
+                    gains.setdefault(c, []).append((f"{s}: {r.title.split(' (')[0]}", None))
                 what = "; ".join(r.unmet) if r.state != "open" else (gain.text if gain else "-")
                 key = app.add(f"{c} under {s} on {day}: route {r.id}", what, r.status,
                               [*r.citations, *r.references])  # fmt: skip
@@ -514,7 +523,16 @@ def routes_blocks(
     head = ["Country", "Scenario", "Route", "State", "Gain, or what is missing",
             f"Gain in {b.chip_name.split(' (')[0]}", f"{b.run_title} runs/yr", f"x {b.cluster_title}",
             "Status"]  # fmt: skip
+    blocks: list[object] = []
+    if any(g for g in gains.values()):
+        blocks.append(Chart(
+            "routes",
+            "What each open route adds to the total reachable on the as-of date, in H100e (log "
+            "scale), per country and scenario; vertical lines are yardstick clusters.",
+            routes_chart(gains, refs),
+        ))  # fmt: skip
     return [
+        *blocks,
         Para("Every route between tiers in the rule files, open or closed, with the change it "
              "makes to the total reachable (open routes) or the preconditions it lacks (closed)."),
         TableBlock(head, rows, numeric=(5, 6, 7)),

@@ -215,3 +215,51 @@ def timeline_chart(
     fig.legend(handles=handles + ref_handles, loc="outside lower center", ncols=3, fontsize=7.5,
                frameon=False)  # fmt: skip
     return _svg(fig, prefix)
+
+
+def routes_chart(
+    gains_by_country: Mapping[str, Sequence[tuple[str, float | None]]],
+    refs: Sequence[RefLine],
+    prefix: str = "c3",
+) -> str:
+    """Horizontal bars: what each open route adds to the total reachable, in H100e (log);
+    a route that removes the cap is marked 'removes the cap'. Yardsticks as vertical lines."""
+    from matplotlib.lines import Line2D
+
+    countries = [c for c, g in gains_by_country.items() if g]
+    heights = [max(1.2, 0.32 * len(gains_by_country[c]) + 0.7) for c in countries]
+    fig = _figure(10.5, sum(heights) + 0.8)
+    axes = fig.subplots(len(countries), 1, squeeze=False, height_ratios=heights)[:, 0]
+    finite = [v for c in countries for _, v in gains_by_country[c] if v]
+    top = max([*finite, *(r.h100e for r in refs), 10.0]) * 4
+    handles: list = []
+    for ax, country in zip(axes, countries, strict=True):
+        gains = list(gains_by_country[country])
+        for i, (_, v) in enumerate(gains):
+            if v is None:
+                ax.barh(i, top, color="none", edgecolor=PALETTE[0], hatch="///", lw=0.8)
+                ax.text(top**0.5, i, "removes the cap", va="center", fontsize=7)
+            else:
+                ax.barh(i, v, color=PALETTE[2])
+                ax.text(v * 1.1, i, f"+{v:,.0f}", va="center", fontsize=7)
+        ax.set_yticks(range(len(gains)), [g[0] for g in gains], fontsize=7.5)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_xlim(1, top)
+        ax.set_title(country, loc="left", fontweight="bold")
+        ax.grid(axis="x", color="#dddddd", lw=0.5)
+        merged: dict[float, list[str]] = {}
+        for r in refs:
+            merged.setdefault(round(r.h100e, 1), []).append(r.label)
+        handles = []
+        for k, (value, labels) in enumerate(sorted(merged.items())):
+            style = dict(
+                color=REF_COLOURS[k % len(REF_COLOURS)], lw=1.1, ls=REF_STYLES[k % len(REF_STYLES)]
+            )
+            ax.axvline(value, zorder=3, **style)
+            handles.append(
+                Line2D([], [], label=f"{' = '.join(labels)}: {value:,.0f} H100e", **style)
+            )
+    axes[-1].set_xlabel("gain in total reachable, H100-equivalents")
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=7.5, frameon=False)
+    return _svg(fig, prefix)
