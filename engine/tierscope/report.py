@@ -327,7 +327,8 @@ def build_report(
         label_c = f"{names[c]} ({c})"
         lst = series.setdefault(label_c, [])
         alloc_days: list[dt.date] = []
-        drawn: set[str] = set()  # pathways already drawn for this country
+        drawn: set[str] = set()  # pathways open for this country in some scenario
+        schedules: list[Series] = []
         for s in scenarios:
             points: dict[str, list[tuple[dt.date, float | None]]] = {}
             titles_p: dict[str, str] = {}
@@ -349,8 +350,20 @@ def build_report(
                     points[pid].append((d, vals.get(pid)))
             for pid, pts in points.items():
                 lst.append(Series(f"{s}: {titles_p.get(pid, pid)}", pid, s, tuple(pts)))
-            lst += schedule_series(project, s, assume, dates, set(points) | drawn, h100)
-            drawn |= {x.colour_key for x in lst}
+            drawn |= set(points)
+            schedules += schedule_series(project, s, assume, dates, set(), h100)
+        # one schedule per closed pathway: from the scenario where it is in force longest
+        best: dict[str, Series] = {}
+        for sc in schedules:
+            if sc.colour_key in drawn:
+                continue
+            n = sum(v is not None for _, v in sc.points)
+            if n and (
+                sc.colour_key not in best
+                or n > sum(v is not None for _, v in best[sc.colour_key].points)
+            ):
+                best[sc.colour_key] = sc
+        lst += best.values()
         spans[label_c] = (min(alloc_days), max(alloc_days)) if alloc_days else None
     blocks.append(Heading(2, "Ceilings over time", "timeline"))
     blocks.append(Chart(

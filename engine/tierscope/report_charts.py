@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # Colour-blind-safe palette (Okabe-Ito).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
+TOTAL_LABEL, TOTAL_COLOUR = "Total reachable", "#222222"  # the total is always near-black
 LINE_STYLES = ("-", "--", "-.", (0, (6, 1.5, 1, 1.5, 1, 1.5)))  # dotted is kept for schedules
 
 
@@ -55,7 +56,13 @@ def _svg(fig, prefix: str) -> str:
     return re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', text)
 
 
-REF_STYLES = ((0, (5, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)), (0, (2, 3)), (0, (8, 3)))
+REF_STYLES = (
+    (0, (5, 2)),
+    (0, (3, 1, 1, 1)),
+    (0, (6, 2, 1, 2)),
+    (0, (4, 1, 1, 1, 1, 1)),
+    (0, (8, 3)),
+)
 REF_COLOURS = ("#444444", "#7a1f1f", "#1f4e7a", "#5a5a00", "#6b3fa0")
 
 
@@ -90,7 +97,9 @@ def pathways_chart(
         for b in bars:
             if b.series not in series_all:
                 series_all.append(b.series)
-    colours = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(series_all)}
+    ordinary = [s for s in series_all if s != TOTAL_LABEL]
+    colours = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(ordinary)}
+    colours[TOTAL_LABEL] = TOTAL_COLOUR
     ref_handles: list = []
     for ax, country in zip(axes, countries, strict=True):
         bars = list(bars_by_country[country])
@@ -164,7 +173,10 @@ def timeline_chart(
         for s in ss:
             colour_keys += [s.colour_key] if s.colour_key not in colour_keys else []
             style_keys += [s.style_key] if s.style_key not in style_keys else []
-    colours = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(colour_keys)}
+    colours = {
+        k: PALETTE[i % len(PALETTE)] for i, k in enumerate(c for c in colour_keys if c != "total")
+    }
+    colours["total"] = TOTAL_COLOUR
     scen_keys = [k for k in style_keys if k != "if opened"]
     styles: dict[str, object] = {
         k: LINE_STYLES[i % len(LINE_STYLES)] for i, k in enumerate(scen_keys)

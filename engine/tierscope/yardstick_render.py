@@ -147,6 +147,12 @@ def print_query_translation(console: Console, r: QueryResult, tr: Translator) ->
     for line in lines:
         table.add_row(*line)
     console.print(table)
+    if all(line[1] == "unbounded" for line in lines):
+        console.print(
+            "  No ceiling to translate: the rules set no cap on this date. Ask a capped regime "
+            "(e.g. --scenario framework-2025) or compare yardsticks with `tierscope yardstick`.",
+            highlight=False,
+        )
     console.print(f"  [dim]{tr.basis.text()}[/dim]", highlight=False)
     console.print()
 
