@@ -281,3 +281,47 @@ def test_route_gains_translate_like_ceilings(project, ys):
     assert tx["b"] is None and tx["c"] is None
     data = json.loads(pathways_json_with('{"routes": []}', routes, tr))
     assert data["translation"]["routes"]["a"]["chips"] == pytest.approx(2048)
+
+
+def test_check_reports_bad_yardstick_files(capsys, tmp_path, project):
+    """`tierscope check` validates rules/yardsticks: unknown chips, a derived figure not
+    marked unverified, and missing keys are findings with file and line."""
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(project.rules_dir, rules)
+    ys_dir = rules / "yardsticks"
+    (ys_dir / "israel-1.yaml").write_text(
+        (ys_dir / "israel-1.yaml").read_text().replace('"2048 x H100"', '"2048 x H1000"')
+    )
+    (ys_dir / "bad.yaml").write_text("id: bad\ntitle: x\n")
+    code, out, _ = run(capsys, "check", str(rules))
+    assert code == 1
+    assert "yardsticks/israel-1.yaml:" in out and "unknown chip 'H1000'" in out
+    assert "yardsticks/bad.yaml:1:" in out and "kind" in out
+
+
+def test_a_rules_folder_without_yardsticks_still_answers(capsys, tmp_path, project):
+    """Yardsticks are not law: an analyst's own rules folder need not carry them. Answers
+    then come without translations; asking for one is a clear error."""
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(project.rules_dir, rules)
+    shutil.rmtree(rules / "yardsticks")
+    base = ["--rules", str(rules)]
+    for fmt in ("table", "json", "csv", "md"):
+        code, out, err = run(capsys, *base, "query", "IL", "-s", "framework-2025", "--as-of",
+                             "2025-06-01", "-f", fmt)  # fmt: skip
+        assert code == 0, err
+        assert "Israel-1" not in out and "translation" not in out
+    code, _, _ = run(
+        capsys, *base, "compare", "IL", "-s", "framework-2025", "--as-of", "2025-06-01"
+    )
+    assert code == 0
+    code, _, _ = run(capsys, *base, "acquire", "IL", "-c", "10 x H100", "-s", "framework-2025")
+    assert code == 0
+    code, _, err = run(capsys, *base, "query", "IL", "--in", "B200")
+    assert code == 2 and "yardsticks" in err
+    code, _, err = run(capsys, *base, "report", "IL", "-o", str(tmp_path / "r.html"))
+    assert code == 2 and "yardsticks" in err and not (tmp_path / "r.html").exists()

@@ -1,7 +1,9 @@
 """The `tierscope` command line (typer). Every user error exits with a documented code
 and a one-line message, never a traceback (set TIERSCOPE_DEBUG=1 to see one)."""
 
+import contextlib
 import datetime as dt
+import errno
 import os
 import re
 import sys
@@ -11,9 +13,10 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from .errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, TierscopeError
+from .errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_USAGE, TierscopeError
 from .render import (
     OutputFormat,
+    literal,
     print_explain,
     print_query_table,
     query_csv,
@@ -45,8 +48,21 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
 # Piped or redirected tables get a readable width instead of rich's 80 columns.
-out = Console(width=None if sys.stdout.isatty() else 120, emoji=False, highlight=False)
+class _Console(Console):
+    """rich exits with 1 on a closed pipe (1 is `check`'s findings code): end quietly."""
+
+    def on_broken_pipe(self) -> None:
+        _output_failed(BrokenPipeError(errno.EPIPE, "Broken pipe"))
+
+
+# (stdout may be closed, `>&-`: then sys.stdout is None and main() reports it)
+out = _Console(
+    width=None if sys.stdout is not None and sys.stdout.isatty() else 120,
+    emoji=False,
+    highlight=False,
+)
 
 CountryArg = Annotated[
     list[str],
@@ -88,10 +104,12 @@ AssumeOpt = Annotated[
 
 
 InChipOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--in",
-        help="Chip kind the ceilings are also counted in (any catalogue name, e.g. B200, GB300).",
+        help="Chip kind the ceilings are also counted in (any catalogue name, e.g. B200, GB300; "
+        "default H100).",
+        show_default=False,
     ),
 ]
 UtilisationOpt = Annotated[
@@ -104,7 +122,7 @@ UtilisationOpt = Annotated[
 ]
 
 
-def _translator(project: Project, chip: str, utilisation: float | None):
+def _translator(project: Project, chip: str | None, utilisation: float | None):
     """The yardstick translation basis for this answer (rules/yardsticks)."""
     from .yardsticks import translator_for
 
@@ -164,8 +182,12 @@ def _options(
     _FOLDERS.clear()
     for key, value in (("rules", rules), ("countries", countries)):
         if value is not None:
-            if not value.is_dir():
-                raise TierscopeError(f"--{key} {value}: not a folder")
+            try:
+                found = value.is_dir()
+            except OSError as exc:  # e.g. a name longer than the system allows
+                raise TierscopeError(f"--{key} {str(value)[:80]!r}: {exc.strerror}") from None
+            if not found:
+                raise TierscopeError(f"--{key} {str(value)[:80]!r}: not a folder")
             _FOLDERS[key] = value
 
 
@@ -186,7 +208,7 @@ def query(
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
     item: ItemOpt = DEFAULT_ITEM,
-    in_chip: InChipOpt = "H100",
+    in_chip: InChipOpt = None,
     utilisation: UtilisationOpt = None,
 ) -> None:
     """Tier, licence picture, pathway ceilings and total reachable compute, under the law in
@@ -214,13 +236,17 @@ def query(
     _check_assumptions(project, assumptions)
     results = [project.query(c, scenario, day, assumptions, item=item) for c in country]
     tr = _translator(project, in_chip, utilisation)
+    # tr is None for a rules folder without yardsticks: the answer comes alone
     if format is OutputFormat.json:
-        print(query_json_with(query_json(results), results, tr))
+        text = query_json(results)
+        print(query_json_with(text, results, tr) if tr else text)
     elif format is OutputFormat.csv:
-        sys.stdout.write(csv_with(query_csv(results), results, tr))
+        text = query_csv(results)
+        sys.stdout.write(csv_with(text, results, tr) if tr else text)
     elif format is OutputFormat.md:
         print(query_md(results))
-        print(query_md_translation(results, tr))
+        if tr:
+            print(query_md_translation(results, tr))
     else:
         notes = []
         world = project.world(scenario, assumptions)
@@ -232,8 +258,9 @@ def query(
                 )
         for r in results:
             print_query_table(out, [r], [])
-            print_query_translation(out, r, tr)
-        for n in notes:
+            if tr:
+                print_query_translation(out, r, tr)
+        for n in literal(notes):
             out.print(f"[yellow]Note:[/yellow] {n}")
 
 
@@ -329,11 +356,13 @@ def scenarios() -> None:
     rb = project.rulebase
     for sid in project.scenario_ids():
         if sid in rb.regimes:
-            out.print(f"[bold]{sid}[/bold]  (regime)  {rb.regimes[sid].header.title}")
+            out.print(
+                f"[bold]{literal(sid)}[/bold]  (regime)  {literal(rb.regimes[sid].header.title)}"
+            )
         else:
             sc = rb.scenarios[sid]
             base = f"base {sc.base}" if sc.base else "regimes by date"
-            out.print(f"[bold]{sid}[/bold]  ({base})  {sc.title}")
+            out.print(f"[bold]{literal(sid)}[/bold]  ({literal(base)})  {literal(sc.title)}")
 
 
 DEFAULT_COMPARE = ("pre-framework", "framework-2025", "post-rescission", "current-law")
@@ -360,7 +389,7 @@ def compare(
     ] = None,
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
-    in_chip: InChipOpt = "H100",
+    in_chip: InChipOpt = None,
     utilisation: UtilisationOpt = None,
 ) -> None:
     """Countries x scenarios (x dates) side by side, with deltas against a baseline, what
@@ -384,20 +413,24 @@ def compare(
     comp = run_compare(project, country, names, dates, baseline, assumptions)
     from .compare_extras import compare_extras_csv, compare_extras_json, compare_extras_md
 
-    tr = _translator(project, in_chip, utilisation)
+    tr = _translator(project, in_chip, utilisation)  # None: no yardsticks, no extras
     if format is OutputFormat.json:
-        print(compare_extras_json(comp.model_dump_json(indent=2), project, comp, tr, assumptions))
+        text = comp.model_dump_json(indent=2)
+        print(compare_extras_json(text, project, comp, tr, assumptions) if tr else text)
     elif format is OutputFormat.csv:
         sys.stdout.write(compare_csv(comp))
-        sys.stdout.write(compare_extras_csv(project, comp, tr, assumptions))
+        if tr:
+            sys.stdout.write(compare_extras_csv(project, comp, tr, assumptions))
     elif format is OutputFormat.md:
         print(compare_md(comp))
-        print(compare_extras_md(project, comp, tr, assumptions))
+        if tr:
+            print(compare_extras_md(project, comp, tr, assumptions))
     else:
         from .compare_extras import print_compare_extras
 
         print_compare_table(out, comp)
-        print_compare_extras(out, project, comp, tr, assumptions)
+        if tr:
+            print_compare_extras(out, project, comp, tr, assumptions)
 
 
 @app.command()
@@ -437,7 +470,7 @@ def acquire(
         typer.Option("--veu", help="The consignee holds a VEU authorisation: none, nveu or uveu."),
     ] = "none",
     format: FormatOpt = OutputFormat.table,
-    in_chip: InChipOpt = "H100",
+    in_chip: InChipOpt = None,
     utilisation: UtilisationOpt = None,
 ) -> None:
     """Can this order ship? Licence, route (exception, allocation, VEU), share of the allocation.
@@ -469,12 +502,13 @@ def acquire(
     from .yardstick_render import _dump, translation_fields
 
     tr = _translator(project, in_chip, utilisation)
-    order_tx = tr(result.order_tpp, result.status)
+    order_tx = tr(result.order_tpp, result.status) if tr else None
     if format is OutputFormat.json:
         import json
 
         data = json.loads(result.model_dump_json())
-        data["translation"] = {"basis": _dump(tr.basis), "order": _dump(order_tx)}
+        if tr:
+            data["translation"] = {"basis": _dump(tr.basis), "order": _dump(order_tx)}
         print(json.dumps(data, indent=2, ensure_ascii=False))
     elif format in (OutputFormat.csv, OutputFormat.md):
         import csv
@@ -509,7 +543,8 @@ def acquire(
         from .yardstick_render import print_order_translation
 
         print_acquire(out, result)
-        print_order_translation(out, order_tx, tr)
+        if tr:
+            print_order_translation(out, order_tx, tr)
 
 
 @app.command()
@@ -538,12 +573,11 @@ def check(
 
     Examples: tierscope check; tierscope check ./my-rules; tierscope check ./my-scenario.yaml
     """
-    from pathlib import Path
-
     from .check import Report, run_check, scenario_findings
 
-    shipped = Project.shipped()
-    shipped_rules, shipped_countries = shipped.rules_dir, shipped.countries_dir
+    # `tierscope --rules DIR --countries DIR check` checks those folders, not the shipped ones
+    default = _project()
+    shipped_rules, shipped_countries = default.rules_dir, default.countries_dir
     targets: list[tuple[Path, Path, Path | None]] = []
     for raw in paths or []:
         p = Path(raw).expanduser()
@@ -561,14 +595,14 @@ def check(
         elif p.is_dir():
             targets.append((p, shipped_countries, None))
         else:
-            raise TierscopeError(f"nothing to check at {raw}: not a file or folder")
+            raise TierscopeError(f"nothing to check at {raw[:80]}: not a file or folder")
     if not targets:
         targets.append((shipped_rules, shipped_countries, None))
     reports: list[Report] = []
     for rules_dir, countries_dir, scenario_file in targets:
         report = run_check(rules_dir, countries_dir)
         if scenario_file is not None:
-            report = scenario_findings(report, scenario_file)
+            report = scenario_findings(report, scenario_file, rules_dir, countries_dir)
         reports.append(report)
     code = max(r.exit_code for r in reports)
     if format is OutputFormat.json:
@@ -623,11 +657,13 @@ def _print_rows(rows: list[dict], format: OutputFormat, title: str) -> None:
     else:
         from rich.table import Table
 
-        t = Table(title=title, pad_edge=False)
+        t = Table(title=literal(title), pad_edge=False)
         for col in rows[0] if rows else ["country"]:
             t.add_column(col)
         for r in rows:
-            t.add_row(*(", ".join(v) if isinstance(v, list) else str(v) for v in r.values()))
+            t.add_row(
+                *(literal(", ".join(v) if isinstance(v, list) else str(v)) for v in r.values())
+            )
         out.print(t)
         out.print(f"{len(rows)} countries")
 
@@ -645,15 +681,73 @@ def _fail(message: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
+def _prepare_streams() -> None:
+    """Output never fails on encoding: characters the terminal's encoding (e.g.
+    PYTHONIOENCODING=ascii) cannot show become '?', and user text in errors is escaped."""
+    for stream, errors in ((sys.stdout, "replace"), (sys.stderr, "backslashreplace")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot change
+                reconfigure(errors=errors)
+
+
+def _output_failed(exc: OSError) -> NoReturn:
+    """stdout went away: a closed pipe (`| head -1`) ends quietly with 0, as the reader
+    chose to stop; any other failure (a full disk) is one line and EXIT_OUTPUT."""
+    try:  # nothing more may reach the broken stream, not even at interpreter exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    if isinstance(exc, BrokenPipeError):
+        raise SystemExit(0)
+    _fail(f"cannot write the output: {exc.strerror or exc}", EXIT_OUTPUT)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors -> one line + exit code; bugs -> exit 70."""
+    if sys.stdout is None:
+        _fail("standard output is closed: nothing can be printed", EXIT_OUTPUT)
+    _prepare_streams()
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+    except OSError as exc:
+        if exc.errno in _OUTPUT_ERRNOS:
+            _output_failed(exc)
+        code = _internal(exc)
+    raise SystemExit(code)
+
+
+_OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _internal(exc: BaseException) -> NoReturn:
+    if os.environ.get("TIERSCOPE_DEBUG"):
+        raise exc
+    _fail(
+        f"internal error ({type(exc).__name__}: {exc}); rerun with TIERSCOPE_DEBUG=1 and report it",
+        EXIT_INTERNAL,
+    )
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         rv = app(args=argv, prog_name="tierscope", standalone_mode=False)
     except typer.Abort:
         _fail("aborted", EXIT_USAGE)
     except TierscopeError as exc:
         _fail(exc.message, exc.exit_code)
-    except (SystemExit, KeyboardInterrupt):
+    except SystemExit as exc:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            # typer's answer to a closed pipe (it exits 1, which is `check`'s findings code)
+            _output_failed(BrokenPipeError(errno.EPIPE, "Broken pipe"))
+        raise exc
+    except KeyboardInterrupt:
+        raise
+    except RecursionError:
+        _fail("input nested too deeply to process (see the limits in rules/README.md)", EXIT_USAGE)
+    except OSError:
         raise
     except Exception as exc:
         # click's usage errors (typer may vendor click, so match by shape, not by class)
@@ -663,14 +757,8 @@ def main(argv: list[str] | None = None) -> None:
             ctx = getattr(exc, "ctx", None)
             command = f"{ctx.command_path} --help" if ctx is not None else "tierscope --help"
             _fail(f"{exc.format_message()} (see {command})", EXIT_USAGE)
-        # a bug: say so plainly, keep the traceback for debugging
-        if os.environ.get("TIERSCOPE_DEBUG"):
-            raise
-        _fail(
-            f"internal error ({type(exc).__name__}: {exc}); rerun with TIERSCOPE_DEBUG=1 and report it",
-            EXIT_INTERNAL,
-        )
-    raise SystemExit(rv if isinstance(rv, int) else 0)
+        _internal(exc)  # a bug: say so plainly, keep the traceback for debugging
+    return rv if isinstance(rv, int) else 0
 
 
 from . import cli_yardsticks  # noqa: E402, F401  (registers `yardstick` and `report`)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from .cli import AsOfOpt, FormatOpt, _project, app, out, parse_assume, parse_date
 from .errors import TierscopeError
@@ -114,7 +115,9 @@ def yardstick(
         for r in results:
             for i, line in enumerate(comparison_lines(r)):
                 out.print(
-                    f"[bold]{line}[/bold]" if i == 0 else line, markup=i == 0, highlight=False
+                    f"[bold]{escape(line)}[/bold]" if i == 0 else line,
+                    markup=i == 0,
+                    highlight=False,
                 )
             out.print()
 
@@ -141,8 +144,9 @@ def report(
     ] = Path("report.html"),
     as_of: AsOfOpt = None,
     in_chip: Annotated[
-        str, typer.Option("--in", help="Chip kind the ceilings are also counted in.")
-    ] = "H100",
+        str | None,
+        typer.Option("--in", help="Chip kind the ceilings are also counted in (default H100)."),
+    ] = None,
     utilisation: Annotated[
         float | None,
         typer.Option("--utilisation", help="Training utilisation (default: the cited value)."),
@@ -169,6 +173,11 @@ def report(
     assumptions = parse_assume(assume)
     _check_assumptions(project, assumptions)
     tr = _translator(project, in_chip, utilisation)
+    if tr is None:
+        raise TierscopeError(
+            "the report reads ceilings against yardsticks, and this rules folder has none "
+            "(rules/yardsticks/: deepseek-v3, israel-1, training-utilisation)"
+        )
     rep = build_report(
         project, country, scenario or [DEFAULT_SCENARIO], parse_date(as_of), tr, assumptions
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .models.common import Status
@@ -145,7 +146,7 @@ def print_query_translation(console: Console, r: QueryResult, tr: Translator) ->
             no_wrap=i == 6,
         )
     for line in lines:
-        table.add_row(*line)
+        table.add_row(*map(escape, line))
     console.print(table)
     if all(line[1] == "unbounded" for line in lines):
         console.print(
@@ -153,7 +154,7 @@ def print_query_translation(console: Console, r: QueryResult, tr: Translator) ->
             "(e.g. --scenario framework-2025) or compare yardsticks with `tierscope yardstick`.",
             highlight=False,
         )
-    console.print(f"  [dim]{tr.basis.text()}[/dim]", highlight=False)
+    console.print(f"  [dim]{escape(tr.basis.text())}[/dim]", highlight=False)
     console.print()
 
 
@@ -169,6 +170,7 @@ def print_order_translation(console: Console, t: Translation | None, tr: Transla
         f"({t.runs_per_year:,.1f} runs a year); {t.clusters:,.2f} x {b.cluster_title} "
         f"[{t.status.value}]",
         highlight=False,
+        markup=False,
     )
 
 
@@ -232,7 +234,8 @@ def print_deals(console: Console, rows: Sequence[dict[str, Any]], columns: Seque
     table.add_column("Status")
     for row in rows:
         table.add_row(
-            row["country"], row["date"], f"{row['title']}" + (f" [{row['chips']}]" if row["chips"] else ""),
+            row["country"], row["date"],
+            escape(f"{row['title']}" + (f" [{row['chips']}]" if row["chips"] else "")),
             "-" if row["h100e"] is None else f"{row['h100e']:,.0f}",
             *(("-" if (x := row["times_allocation"][c]) is None else f"{x:,.2f}x") for c in columns),
             row["status"],
@@ -266,9 +269,9 @@ def print_compare_translation(console: Console, comp, tr: Translator) -> None:
         for i, h in enumerate(headers):
             table.add_column(h, justify="left" if i in (0, 6) else "right")
         for line in lines:
-            table.add_row(*line)
+            table.add_row(*map(escape, line))
         console.print(table)
-    console.print(f"[dim]{tr.basis.text()}[/dim]", highlight=False)
+    console.print(f"[dim]{escape(tr.basis.text())}[/dim]", highlight=False)
 
 
 # --------------------------------------------------------------------------- yardstick command
@@ -383,6 +386,6 @@ def print_route_translation(console: Console, routes: Sequence[Any], tr: Transla
     for i, h in enumerate(["Route (gain)", *_headers(tr)[1:]]):
         table.add_column(h, justify="left" if i in (0, 6) else "right", no_wrap=i == 6)
     for line in lines:
-        table.add_row(*line)
+        table.add_row(*map(escape, line))
     console.print(table)
-    console.print(f"[dim]{tr.basis.text()}[/dim]", highlight=False)
+    console.print(f"[dim]{escape(tr.basis.text())}[/dim]", highlight=False)

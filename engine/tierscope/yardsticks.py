@@ -19,13 +19,13 @@ from enum import Enum
 from pathlib import Path
 
 from .chips import find_chip, parse_order
-from .errors import LoadError, TierscopeError
-from .loader import validate
+from .errors import TierscopeError
+from .loader import _files, load_named
 from .models.chip import ChipSpec
 from .models.common import Status, weakest
 from .models.result import ResultModel
 from .models.yardstick import Figure, Yardstick
-from .yamlio import LineDict, read_yaml
+from .validation import key_line
 
 HOURS_PER_YEAR = 365.25 * 24
 SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600
@@ -61,19 +61,13 @@ class Measure(str, Enum):
 
 
 def load_yardsticks(rules_dir: Path) -> dict[str, Yardstick]:
-    """rules_dir/yardsticks/*.yaml, validated; the id must equal the file name."""
+    """rules_dir/yardsticks/*.yaml, validated; the id must equal the file name (first
+    problem raised as a one-line LoadError naming file, line and field)."""
     folder = Path(rules_dir) / "yardsticks"
     out: dict[str, Yardstick] = {}
-    if not folder.is_dir():
-        return out
-    for path in sorted(folder.glob("*.yaml")):
-        data = read_yaml(path)
-        ys = validate(Yardstick, data, path)
-        if ys.id != path.stem:
-            line = data.key_lines.get("id") if isinstance(data, LineDict) else None
-            raise LoadError(
-                path, f"yardstick id {ys.id!r} must equal the file name", line=line, field="id"
-            )
+    for path in _files(folder, recursive=False) if folder.is_dir() else []:
+        ys, _ = load_named(Yardstick, path, "id")
+        assert ys is not None  # stop-at-first mode raises instead
         out[ys.id] = ys
     return out
 
@@ -451,20 +445,36 @@ def translator(
     return Translator(basis, spec, status)
 
 
+NEEDED = (RUN, CLUSTER, UTILISATION)  # what a translation rests on
+
+
 def translator_for(
-    project, chip: str = DEFAULT_CHIP, utilisation: float | None = None
-) -> Translator:
+    project, chip: str | None = None, utilisation: float | None = None
+) -> Translator | None:
     """The translation basis of a Project (service.Project): its chips, its yardsticks, and
     the window of its `assumptions.window_years` parameter. This is the one call other
-    commands need (e.g. `pathways` gains: `translator_for(project, "B200")(gain_tpp)`)."""
+    commands need (e.g. `pathways` gains: `translator_for(project, "B200")(gain_tpp)`).
+
+    None when the rules folder has no yardsticks to translate into (an analyst's own
+    `--rules` folder need not carry them: answers then come without translations); asking
+    for a chip kind or a utilisation there is an error, never silently ignored."""
     from .quantify import WINDOW_PARAM
 
+    ys = load_yardsticks(project.rules_dir)
+    missing = [y for y in NEEDED if y not in ys]
+    if missing:
+        if chip is not None or utilisation is not None:
+            raise TierscopeError(
+                f"--in/--utilisation: this rules folder has no yardsticks/{missing[0]}.yaml, "
+                "so answers cannot be translated"
+            )
+        return None
     window = project.rulebase.parameters.get(WINDOW_PARAM)
     years = window.values[window.dates[-1]].value if window is not None else None
     return translator(
         project.chips,
-        load_yardsticks(project.rules_dir),
-        chip,
+        ys,
+        DEFAULT_CHIP if chip is None else chip,
         utilisation,
         years if isinstance(years, int) and years > 0 else 3,
     )
@@ -528,28 +538,20 @@ __all__ = [
 ]
 
 
-def check_yardsticks(checker) -> None:  # checker: check._Checker (duck-typed to avoid a cycle)
+def check_yardsticks(checker) -> None:  # checker: check.checker.Checker (duck-typed: no cycle)
     """`tierscope check` for rules/yardsticks: each file validates, its id is its name, its
-    chip lists name catalogue chips, the run's chip exists, and the translations' own
-    yardsticks (run, cluster, utilisation, growth rates) are present."""
+    chip lists name catalogue chips, and the yardsticks the translations need (run, cluster,
+    utilisation, growth rates) are present. Every problem is a finding, none stops the rest."""
     folder = checker.rules / "yardsticks"
     if not folder.is_dir():
         return
     found: dict[str, Yardstick] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        data = checker._read(path)
-        if data is None or not isinstance(data, dict):
-            continue
-        ys = checker._validate(Yardstick, data, path)
+    for path in _files(folder, recursive=False):
+        checker.files += 1
+        ys, data = load_named(Yardstick, path, "id", checker.problems)
         if ys is None:
             continue
         checker.loaded += 1
-        line = data.key_lines.get("id") if isinstance(data, LineDict) else None
-        if ys.id != path.stem:
-            checker.add(
-                path, line, "error", "bad-id", f"yardstick id {ys.id!r} must equal the file name"
-            )
-            continue
         found[ys.id] = ys
         texts = []
         if ys.hardware is not None:
@@ -561,8 +563,9 @@ def check_yardsticks(checker) -> None:  # checker: check._Checker (duck-typed to
             try:
                 parse_order(str(text), checker.chips)
             except TierscopeError as exc:
-                kline = data.key_lines.get(key) if isinstance(data, LineDict) else None
-                checker.add(path, kline, "error", "unknown-chip", f"{key}: {exc.message}")
+                checker.add(
+                    path, key_line(data, key), "error", "unknown-chip", f"{key}: {exc.message}"
+                )
     for yid in (RUN, CLUSTER, UTILISATION, DOUBLING, ALGORITHMIC):
         if found and yid not in found:
             checker.add(folder, None, "warning", "missing-yardstick",
