@@ -35,6 +35,7 @@ app = typer.Typer(
         "  tierscope countries --tier 1\n\n"
         "  tierscope compare Israel\n\n"
         '  tierscope acquire Israel --chips "1000 x B200" --as-of 2025-06-01\n\n'
+        "  tierscope pathways Israel -s framework-2025 --target 100000 --by 2027-12-31\n\n"
         "  tierscope check\n\n" + EXIT_CODES_HELP
     ),
     no_args_is_help=True,
@@ -73,6 +74,20 @@ AssumeOpt = Annotated[
         help=(
             "Override an assumption of total reachable compute, KEY=INT (repeatable): "
             "lpp_consignees_per_year, window_years, nveu_count, uveu_fleet_h100e."
+        ),
+    ),
+]
+
+
+WithOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--with",
+        "-w",
+        help=(
+            "Take a route (repeatable; see `tierscope pathways COUNTRY`), on the as-of date, "
+            "on top of the scenario: --with g2g-arrangement --with nveu. A route whose "
+            "preconditions fail is an error naming them."
         ),
     ),
 ]
@@ -152,16 +167,22 @@ def query(
     as_of: AsOfOpt = None,
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
+    with_: WithOpt = None,
 ) -> None:
     """Tier, licence picture, pathway ceilings and total reachable compute.
 
     Examples: tierscope query Israel; tierscope query IL --scenario current-law --as-of 2026-02-01;
-    tierscope query IL --scenario framework-2025+israel-arrangement --assume lpp_consignees_per_year=20
+    tierscope query IL --scenario framework-2025+israel-arrangement --assume lpp_consignees_per_year=20;
+    tierscope query Israel -s framework-2025 --as-of 2025-06-01 --with g2g-arrangement --with nveu
     """
     day = parse_date(as_of)
     assumptions = parse_assume(assume)
     project = _project()
     _check_assumptions(project, assumptions)
+    if with_:
+        from .routes import with_routes
+
+        scenario = with_routes(project, scenario, with_, country, day, assumptions)
     results = [project.query(c, scenario, day, assumptions) for c in country]
     if format is OutputFormat.json:
         print(query_json(results))
@@ -296,12 +317,15 @@ def compare(
     ] = None,
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
+    with_: WithOpt = None,
 ) -> None:
     """Countries x scenarios (x dates) side by side, with deltas against a baseline.
 
     Examples: tierscope compare Israel; tierscope compare Israel India -s framework-2025
     -s israel-arrangement --baseline framework-2025; tierscope compare IL --as-of 2024-06-01
-    --as-of 2025-03-01 --as-of 2026-06-01 -s current-law
+    --as-of 2025-03-01 --as-of 2026-06-01 -s current-law; tierscope compare Israel --with
+    g2g-arrangement --with nveu (each scenario next to itself with the routes taken on the
+    earliest date; default scenario: the regime the first route exists in)
     """
     from .compare import compare as run_compare
     from .render import compare_csv, compare_md, print_compare_table
@@ -314,6 +338,17 @@ def compare(
         *DEFAULT_COMPARE,
         *(s for s in project.scenario_ids() if s not in DEFAULT_COMPARE),
     ]
+    if with_:
+        from .routes import get_routes, with_routes
+
+        if not scenario:
+            names = [get_routes(project, with_)[0].regimes[0]]
+        names = [
+            col
+            for s in names
+            for col in (s, with_routes(project, s, with_, country, min(dates), assumptions))
+        ]
+        baseline = baseline or names[0]
     comp = run_compare(project, country, names, dates, baseline, assumptions)
     if format is OutputFormat.json:
         print(comp.model_dump_json(indent=2))
@@ -362,6 +397,7 @@ def acquire(
         typer.Option("--veu", help="The consignee holds a VEU authorisation: none, nveu or uveu."),
     ] = "none",
     format: FormatOpt = OutputFormat.table,
+    with_: WithOpt = None,
 ) -> None:
     """Can this order ship? Licence, route (exception, allocation, VEU), share of the allocation.
 
@@ -378,12 +414,17 @@ def acquire(
     if lpp_used >= 2**62 or allocation_used >= 2**62:
         raise TierscopeError("--lpp-used/--allocation-used must be below 2**62 TPP")
     project = _project()
+    day = parse_date(as_of)
+    if with_:
+        from .routes import with_routes
+
+        scenario = with_routes(project, scenario, with_, [country], day)
     result = run_acquire(
         project,
         country,
         chips,
         scenario,
-        parse_date(as_of),
+        day,
         consignee_hq,
         lpp_used,
         allocation_used,
@@ -419,6 +460,99 @@ def acquire(
                 print("| " + " | ".join(str(v) for v in r.values()) + " |")
     else:
         print_acquire(out, result)
+
+
+@app.command()
+def pathways(
+    country: Annotated[str, typer.Argument(help="Country as name, alpha-2 or alpha-3 code.")],
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    as_of: AsOfOpt = None,
+    format: FormatOpt = OutputFormat.table,
+    assume: AssumeOpt = None,
+    chip: Annotated[
+        str, typer.Option("--chip", help="Also count gains in this chip (default B200).")
+    ] = "B200",
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help='Goal search: H100e to reach ("100000") or a chip order ("20000 x B200").',
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Goal search: the date to reach the target by (default --as-of)."),
+    ] = None,
+    max_routes: Annotated[
+        int,
+        typer.Option("--max-routes", help="Goal search: at most this many routes in one set (1-5)."),
+    ] = 3,
+) -> None:
+    """Routes between tiers: every route, open or closed, what it needs (unmet preconditions
+    in words), what it opens or closes, its gain in total reachable compute (TPP, H100e,
+    chips) on the date against the scenario without it, its status and citations; open
+    routes ranked by gain. Routes are data in rules/pathways/ (see rules/README.md).
+
+    Goal search (--target, --by): tries sets of routes by increasing size, 1, 2, ... up to
+    --max-routes (default 3, at most 5), and returns every set of the smallest size whose
+    total reachable compute on the --by date reaches the target (largest total first); a
+    set counts only if each of its routes is open once the others are taken (an arrangement
+    opens NVEU). Candidates are the routes that exist under the law in force on that date.
+    The search evaluates at most 1,000 sets and says so if it stops there; if no set
+    reaches the target it answers "unreachable" with the best set found and the shortfall.
+
+    Examples: tierscope pathways Israel -s framework-2025 --as-of 2025-06-01;
+    tierscope pathways Israel -s framework-2025+israel-inss-politics;
+    tierscope pathways Israel -s framework-2025 --target 100000 --by 2027-12-31;
+    tierscope pathways Israel -s framework-2025 --target "20000 x B200" --by 2027-12-31 -f json
+    """
+    from .route_render import (
+        goal_csv,
+        goal_md,
+        pathways_csv,
+        pathways_json,
+        pathways_md,
+        print_goal,
+        print_pathways,
+    )
+
+    assumptions = parse_assume(assume)
+    project = _project()
+    _check_assumptions(project, assumptions)
+    if target is not None:
+        from .goal_search import goal_search
+
+        g = goal_search(
+            project,
+            country,
+            scenario,
+            parse_date(by or as_of),
+            target,
+            assumptions,
+            max_routes=max_routes,
+        )
+        if format is OutputFormat.json:
+            print(pathways_json(g))
+        elif format is OutputFormat.csv:
+            sys.stdout.write(goal_csv(g))
+        elif format is OutputFormat.md:
+            print(goal_md(g))
+        else:
+            print_goal(out, g)
+        return
+    if by is not None:
+        raise TierscopeError("--by goes with --target (the goal search); use --as-of otherwise")
+    from .route_report import pathways_report
+
+    rep = pathways_report(project, country, scenario, parse_date(as_of), assumptions, chip)
+    if format is OutputFormat.json:
+        print(pathways_json(rep))
+    elif format is OutputFormat.csv:
+        sys.stdout.write(pathways_csv(rep))
+    elif format is OutputFormat.md:
+        print(pathways_md(rep))
+    else:
+        print_pathways(out, rep)
 
 
 @app.command()

@@ -233,6 +233,7 @@ def _apply(world: World, scen: Scenario) -> World:
                 **base.model_dump(by_alias=True),
                 "facts": {k: [f.model_dump(by_alias=True) for f in v] for k, v in facts.items()},
                 "changes": [c.model_dump() for c in changes],
+                "deals": [d.model_dump() for d in (*base.deals, *cov.deals)],
             }
         )
     countries = Overlay(world.countries, changed) if changed else world.countries

@@ -14,7 +14,7 @@ from fractions import Fraction
 from pydantic import Field, field_validator, model_validator
 
 from .common import Reference, Status, StrictModel
-from .country import DatedFact, GroupChange
+from .country import DatedFact, Deal, GroupChange
 from .parameter import DatedValue
 from .regime import RegimeWindow
 
@@ -72,6 +72,7 @@ class ParameterOverride(StrictModel):
 class CountryOverride(StrictModel):
     facts: dict[str, list[DatedFact]] = Field(default_factory=dict)
     group_changes: list[GroupChange] = Field(default_factory=list)
+    deals: list[Deal] = Field(default_factory=list)  # added to the country's deals (facts, not rules)
 
 
 class Scenario(StrictModel):

@@ -1,0 +1,392 @@
+"""Routes between tiers: load them, check their preconditions, take them, measure the gain.
+
+Taking a route is applying a scenario: each route's effect (rules/pathways/*.yaml) becomes
+a Scenario for the country taking it on the as-of date, applied with the same
+`apply_scenario` as any scenario file, so routes compose with scenarios and with each
+other. Preconditions are conditions of the rule language; they are evaluated by the same
+staged durable-rules engine, as extra provisions (one `warning` output per precondition)
+added to a copy of the world's regime, so a precondition may read derived outputs such as
+`tier` after exceptions are settled, exactly as a provision does.
+
+A route's precondition is checked in the world where the *other* routes of a set are
+taken: `--with g2g-arrangement --with nveu` is valid because the arrangement opens NVEU.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import LoadError, TierscopeError
+from .evaluate import evaluate
+from .loader import validate
+from .models.common import Status, weakest
+from .models.country import Country
+from .models.provision import Provision
+from .models.regime import Regime
+from .models.result import QueryResult, ResultModel
+from .models.route import Route
+from .models.scenario import Scenario
+from .quantify import to_h100e
+from .scenario import apply_scenario
+from .service import Project, build_result
+from .world import World
+from .yamlio import LineDict, read_yaml
+
+ROUTES_FOLDER = "pathways"
+PROBE_NS = "route_pre"
+
+
+class RouteError(TierscopeError):
+    """A route that does not exist, or cannot be taken (names the unmet preconditions)."""
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def route_paths(rules_dir: Path) -> list[Path]:
+    folder = rules_dir / ROUTES_FOLDER
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
+
+
+def load_route_file(path: Path) -> Route:
+    """One route file; errors carry file:line:field, and its id must equal its file name."""
+    data = read_yaml(path)
+    route = validate(Route, data, path)
+    if route.id != path.stem:
+        raise LoadError(
+            path,
+            f"route id {route.id!r} must equal the file name {path.stem!r}",
+            data.key_lines.get("id") if isinstance(data, LineDict) else None,
+            "id",
+        )
+    return route
+
+
+@lru_cache(maxsize=8)
+def load_routes(rules_dir: Path) -> dict[str, Route]:
+    """Every route under rules/pathways/, by id (= file name, so ids are unique)."""
+    return {p.stem: load_route_file(p) for p in route_paths(rules_dir)}
+
+
+def check_route_references(
+    route: Route, regimes: Iterable[str], parameters: Mapping[str, Any]
+) -> list[str]:
+    """Problems a route file cannot show on its own: unknown regimes and parameters."""
+    problems = []
+    known = set(regimes)
+    for r in route.regimes:
+        if r not in known:
+            problems.append(f"regimes: unknown regime {r!r}; known: {', '.join(sorted(known))}")
+    eff = route.effect
+    for pid in [*eff.parameters, *(f"assumptions.{k}" for k in eff.assumptions)]:
+        if pid not in parameters:
+            problems.append(f"effect: no such parameter {pid!r}")
+    return problems
+
+
+def get_routes(project: Project, ids: Sequence[str]) -> list[Route]:
+    routes = load_routes(project.rules_dir)
+    out = []
+    for rid in ids:
+        if rid not in routes:
+            import difflib
+
+            near = difflib.get_close_matches(rid, list(routes), n=3)
+            hint = f" Did you mean: {', '.join(near)}?" if near else ""
+            raise RouteError(f"unknown route {rid!r}.{hint} Routes: {', '.join(sorted(routes))}")
+        out.append(routes[rid])
+    if len(set(ids)) != len(ids):
+        raise RouteError("a route is named twice in --with")
+    return out
+
+
+# ----------------------------------------------------------------------------- taking
+
+
+def route_scenario(project: Project, world: World, route: Route, code: str, day: dt.date) -> Scenario:
+    """The scenario that taking `route` is, for `code` on `day` (validated whole)."""
+    eff = route.effect_for(code, day)
+    refs = [r.model_dump() for r in route.references]
+    countries: dict[str, Any] = {}
+    if eff.country is not None or eff.licensed:
+        block = eff.country.model_dump(by_alias=True) if eff.country else {}
+        block["deals"] = [*block.get("deals", []), *(d.model_dump() for d in eff.licensed)]
+        countries[code] = block
+    parameters: dict[str, Any] = {
+        pid: ov.model_dump(by_alias=True, exclude_none=True) for pid, ov in eff.parameters.items()
+    }
+    for name, inc in eff.assumptions.items():
+        pid = f"assumptions.{name}"
+        param = world.parameters[pid]
+        values = {}
+        for d, dv in param.values.items():
+            base = dv.value if isinstance(dv.value, int) else 0
+            values[d] = {
+                "value": base + inc.add,
+                "status": weakest([dv.status, inc.status]).value,
+                "note": f"{base:,} + {inc.add:,} (route {route.id})" + (f": {inc.note}" if inc.note else ""),
+                "references": [r.model_dump() for r in (*dv.references, *inc.references)],
+            }
+        parameters[pid] = {"values": values}
+    rb = project.rulebase
+    return Scenario.model_validate(
+        {
+            "id": f"route-{route.id}",
+            "title": route.title,
+            "description": route.description,
+            "base": next(iter(rb.regimes)),  # not used: the scenario is applied to a world
+            "parameters": parameters,
+            "countries": countries,
+            "references": refs,
+        }
+    )
+
+
+def take(
+    project: Project, world: World, routes: Sequence[Route], codes: Sequence[str], day: dt.date
+) -> World:
+    """`world` with every route taken by every country in `codes` on `day` (no checks)."""
+    for route in routes:
+        for code in codes:
+            try:
+                world = apply_scenario(
+                    project.rulebase, world, route_scenario(project, world, route, code, day)
+                )
+            except TierscopeError as exc:
+                raise RouteError(f"route {route.id} cannot be applied: {exc.message}") from None
+    if routes:
+        world = World(
+            world.scenario_id,
+            world.title,
+            world.regime,
+            world.parameters,
+            world.countries,
+            world.notes,
+        )
+    return world
+
+
+# ----------------------------------------------------------------------------- preconditions
+
+
+def regimes_in_force(project: Project, world: World, day: dt.date) -> set[str]:
+    """Regimes with a provision in force on `day` in `world` (provision ids are
+    namespaced by regime: framework_2025.* belongs to framework-2025)."""
+    spaces = {p.id.split(".", 1)[0] for p in world.regime.provisions if p.valid.contains(day)}
+    return {rid for rid in project.rulebase.regimes if rid.replace("-", "_") in spaces}
+
+
+def _snake(route_id: str) -> str:
+    return route_id.replace("-", "_")
+
+
+def probe_id(route: Route, i: int) -> str:
+    return f"{PROBE_NS}_{_snake(route.id)}_{i}"
+
+
+_PROBES: dict[int, tuple[Regime, Regime]] = {}
+
+
+def probe_regime(regime: Regime, routes: Iterable[Route]) -> Regime:
+    """`regime` plus one provision per route precondition, each defining its own warning
+    output, so that one evaluation tells which preconditions hold (cached per regime)."""
+    hit = _PROBES.get(id(regime))
+    if hit is not None and hit[0] is regime:
+        return hit[1]
+    start = min((p.valid.start for p in regime.provisions), default=dt.date(1900, 1, 1))
+    probes = []
+    for route in routes:
+        for i, pre in enumerate(route.preconditions):
+            probes.append(
+                Provision.model_validate(
+                    {
+                        "id": f"{PROBE_NS}.{_snake(route.id)}_{i}",
+                        "title": pre.text,
+                        "citation": route.citations[0],
+                        "status": route.status,
+                        "valid": {"from": start},
+                        "when": pre.when,
+                        "then": {"warning": {"id": probe_id(route, i), "text": pre.text}},
+                    }
+                )
+            )
+    probed = Regime(header=regime.header, provisions=(*regime.provisions, *probes))
+    _PROBES[id(regime)] = (regime, probed)
+    return probed
+
+
+def unmet_preconditions(
+    project: Project, world: World, route: Route, country: Country, day: dt.date
+) -> list[str]:
+    """The route's preconditions that do not hold in `world` for `country` on `day`, in
+    words; the first is the regime when the route does not exist in the law in force."""
+    if route.valid is not None and not route.valid.contains(day):
+        until = f" until {route.valid.until}" if route.valid.until else ""
+        return [f"the route exists from {route.valid.start}{until} ({route.citations[0]})"]
+    in_force = regimes_in_force(project, world, day)
+    if not in_force.intersection(route.regimes):
+        now = ", ".join(sorted(in_force)) or "no regime"
+        return [
+            f"the route exists under {', '.join(route.regimes)}; on {day} the law in "
+            f"{world.scenario_id} is {now}"
+        ]
+    if not route.preconditions:
+        return []
+    routes = load_routes(project.rules_dir).values()
+    probe = World(
+        world.scenario_id,
+        world.title,
+        probe_regime(world.regime, routes),
+        world.parameters,
+        world.countries,
+    )
+    ev = evaluate(probe, country, day)
+    out = []
+    for i, pre in enumerate(route.preconditions):
+        if f"warning:{probe_id(route, i)}" not in ev.resolutions:
+            out.append(pre.text + (f" [{pre.fact_hint}]" if pre.fact_hint else ""))
+    return out
+
+
+def check_set(
+    project: Project,
+    world: World,
+    routes: Sequence[Route],
+    code: str,
+    day: dt.date,
+    cache: dict[frozenset[str], World] | None = None,
+) -> dict[str, list[str]]:
+    """Unmet preconditions of each route of a set, each checked with the others taken."""
+    cache = {} if cache is None else cache
+    out = {}
+    for r in routes:
+        others = [o for o in routes if o.id != r.id]
+        w = world_with(project, world, others, code, day, cache)
+        out[r.id] = unmet_preconditions(project, w, r, w.countries[code], day)
+    return out
+
+
+def world_with(
+    project: Project,
+    world: World,
+    routes: Sequence[Route],
+    code: str,
+    day: dt.date,
+    cache: dict[frozenset[str], World],
+) -> World:
+    key = frozenset(r.id for r in routes)
+    if key not in cache:
+        ordered = sorted(routes, key=lambda r: r.id)  # effects commute; one order for caching
+        cache[key] = take(project, world, ordered, [code], day)
+    return cache[key]
+
+
+def with_routes(
+    project: Project,
+    scenario: str,
+    route_ids: Sequence[str],
+    countries: Sequence[str],
+    day: dt.date,
+    assume: Mapping[str, int] | None = None,
+) -> str:
+    """Take routes for the countries on `day` on top of `scenario`; returns a scenario
+    name under which `project.query/compare/acquire` answer in that world. A route whose
+    preconditions fail for a country raises RouteError naming them."""
+    if not route_ids:
+        return scenario
+    routes = get_routes(project, route_ids)
+    base = project.world(scenario, assume)
+    codes = [project.country_code(c) for c in countries]
+    for code in dict.fromkeys(codes):
+        unmet = check_set(project, base, routes, code, day)
+        closed = {rid: u for rid, u in unmet.items() if u}
+        if closed:
+            rid, why = next(iter(closed.items()))
+            raise RouteError(
+                f"route {rid} cannot be taken by {code} on {day} under {scenario}: "
+                + "; ".join(why)
+            )
+    world = take(project, base, routes, list(dict.fromkeys(codes)), day)
+    name = f"{scenario}+with:{'+'.join(route_ids)}"
+    title = f"{base.title} + " + " + ".join(r.title for r in routes)
+    world = World(name, title, world.regime, world.parameters, world.countries, world.notes)
+    key = name + "".join(f"|{k}={v}" for k, v in sorted((assume or {}).items()))
+    project._worlds[key] = world  # Project.world() looks worlds up by this key
+    return name
+
+
+# ----------------------------------------------------------------------------- gains
+
+
+class Gain(ResultModel):
+    """A change in total reachable compute over the allocation window."""
+
+    tpp: int | None  # None: unbounded, or no cap before and after (see `text`)
+    h100e: float | None
+    chips: int | None  # whole chips of the report's chip, rounded down
+    unbounded: bool  # the route removes the last cap
+    text: str
+
+
+def gain_between(
+    before: int | None, after: int | None, h100: int, chip_tpp: int, chip: str
+) -> Gain:
+    if before is None:
+        return Gain(
+            tpp=None, h100e=None, chips=None, unbounded=False, text="no cap before or after"
+        )
+    if after is None:
+        return Gain(tpp=None, h100e=None, chips=None, unbounded=True, text="removes the cap")
+    d = after - before
+    h = to_h100e(d, h100)
+    return Gain(
+        tpp=d,
+        h100e=h,
+        chips=d // chip_tpp if d >= 0 else -((-d) // chip_tpp),
+        unbounded=False,
+        text=f"{d:+,} TPP ≈ {h:+,.1f} H100e ≈ {d // chip_tpp if d >= 0 else -((-d) // chip_tpp):+,} {chip}",
+    )
+
+
+def result_in(project: Project, world: World, code: str, day: dt.date) -> QueryResult:
+    ev = evaluate(world, world.countries[code], day)
+    return build_result(ev, project.chips if any(d.chips for d in ev.country.deals) else None)
+
+
+def changes(before: QueryResult, after: QueryResult) -> tuple[list[str], list[str]]:
+    """What taking a route opened and closed, read off the two answers."""
+    opened, closed = [], []
+    if before.tier != after.tier:
+        opened.append(f"Tier {after.tier} (was {before.tier})")
+    if before.licence_required and not after.licence_required:
+        opened.append("no licence required for 3A090.a/4A090.a")
+    if after.licence_required and not before.licence_required:
+        closed.append("licence-free exports (a licence is now required)")
+    if before.review_policy != after.review_policy:
+        opened.append(f"review: {after.review_policy} (was {before.review_policy})")
+    b = {p.id: p for p in before.pathways}
+    a = {p.id: p for p in after.pathways}
+    for pid in a.keys() - b.keys():
+        opened.append(f"pathway {a[pid].title}")
+    for pid in b.keys() - a.keys():
+        closed.append(f"pathway {b[pid].title}")
+    for pid in a.keys() & b.keys():
+        if a[pid].ceiling_tpp != b[pid].ceiling_tpp:
+            old = "unbounded" if b[pid].ceiling_tpp is None else f"{b[pid].ceiling_tpp:,}"
+            new = "unbounded" if a[pid].ceiling_tpp is None else f"{a[pid].ceiling_tpp:,}"
+            opened.append(f"{a[pid].title}: ceiling {old} -> {new} TPP")
+    return opened, closed
+
+
+def licensed_after(before: QueryResult, after: QueryResult) -> list[tuple[str, int | None]]:
+    """Deals the route added (a licensed quantity), as (title, TPP)."""
+    seen = {(d.date, d.title) for d in before.deals}
+    return [(d.title, d.tpp) for d in after.deals if (d.date, d.title) not in seen]
+
+
+def statuses(route: Route, *more: Status) -> Status:
+    return weakest([route.status, *more])
