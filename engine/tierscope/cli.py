@@ -481,11 +481,15 @@ def pathways(
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="Goal search: the date to reach the target by (default --as-of)."),
+        typer.Option(
+            "--by", help="Goal search: the date to reach the target by (default --as-of)."
+        ),
     ] = None,
     max_routes: Annotated[
         int,
-        typer.Option("--max-routes", help="Goal search: at most this many routes in one set (1-5)."),
+        typer.Option(
+            "--max-routes", help="Goal search: at most this many routes in one set (1-5)."
+        ),
     ] = 3,
 ) -> None:
     """Routes between tiers: every route, open or closed, what it needs (unmet preconditions

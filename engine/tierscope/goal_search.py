@@ -33,7 +33,6 @@ MAX_MAX_ROUTES = 5
 DEFAULT_MAX_SETS = 1000  # sets evaluated, at most
 
 
-
 class RouteSet(ResultModel):
     routes: list[str]
     total_tpp: int | None  # None: unbounded

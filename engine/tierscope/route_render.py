@@ -91,7 +91,16 @@ def pathways_md(rep: PathwaysReport) -> str:
     for r in rep.routes:
         tpp, h, c = _gain_cells(r)
         what = "; ".join(r.unmet) if r.state == "closed" else "; ".join(r.opens)
-        cells = [f"{r.id}: {r.title}", r.state, tpp, h, c, what, r.status.value, "; ".join(r.citations)]
+        cells = [
+            f"{r.id}: {r.title}",
+            r.state,
+            tpp,
+            h,
+            c,
+            what,
+            r.status.value,
+            "; ".join(r.citations),
+        ]
         lines.append("| " + " | ".join(_md_cell(x) for x in cells) + " |")
     return head + "\n".join(lines) + "\n\n" + "\n".join(f"- {n}" for n in rep.notes)
 

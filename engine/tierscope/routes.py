@@ -107,7 +107,9 @@ def get_routes(project: Project, ids: Sequence[str]) -> list[Route]:
 # ----------------------------------------------------------------------------- taking
 
 
-def route_scenario(project: Project, world: World, route: Route, code: str, day: dt.date) -> Scenario:
+def route_scenario(
+    project: Project, world: World, route: Route, code: str, day: dt.date
+) -> Scenario:
     """The scenario that taking `route` is, for `code` on `day` (validated whole)."""
     eff = route.effect_for(code, day)
     refs = [r.model_dump() for r in route.references]
@@ -128,7 +130,8 @@ def route_scenario(project: Project, world: World, route: Route, code: str, day:
             values[d] = {
                 "value": base + inc.add,
                 "status": weakest([dv.status, inc.status]).value,
-                "note": f"{base:,} + {inc.add:,} (route {route.id})" + (f": {inc.note}" if inc.note else ""),
+                "note": f"{base:,} + {inc.add:,} (route {route.id})"
+                + (f": {inc.note}" if inc.note else ""),
                 "references": [r.model_dump() for r in (*dv.references, *inc.references)],
             }
         parameters[pid] = {"values": values}

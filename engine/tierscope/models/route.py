@@ -59,7 +59,9 @@ class RouteEffect(StrictModel):
     @model_validator(mode="after")
     def _something(self) -> RouteEffect:
         if not (self.parameters or self.country or self.assumptions or self.licensed):
-            raise ValueError("an effect needs at least one of parameters, country, assumptions, licensed")
+            raise ValueError(
+                "an effect needs at least one of parameters, country, assumptions, licensed"
+            )
         for d in self.licensed:
             if not d.chips:
                 raise ValueError("a licensed deal needs 'chips' (e.g. \"35000 x GB300\")")

@@ -72,7 +72,9 @@ class ParameterOverride(StrictModel):
 class CountryOverride(StrictModel):
     facts: dict[str, list[DatedFact]] = Field(default_factory=dict)
     group_changes: list[GroupChange] = Field(default_factory=list)
-    deals: list[Deal] = Field(default_factory=list)  # added to the country's deals (facts, not rules)
+    deals: list[Deal] = Field(
+        default_factory=list
+    )  # added to the country's deals (facts, not rules)
 
 
 class Scenario(StrictModel):
