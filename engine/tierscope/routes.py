@@ -24,6 +24,7 @@ from .errors import LoadError, TierscopeError
 from .evaluate import evaluate
 from .loader import validate
 from .models.common import Status, weakest
+from .models.condition import FactTest, walk
 from .models.country import Country
 from .models.provision import Provision
 from .models.regime import Regime
@@ -86,6 +87,67 @@ def check_route_references(
         if pid not in parameters:
             problems.append(f"effect: no such parameter {pid!r}")
     return problems
+
+
+def route_findings(rules_dir: Path) -> tuple[int, list[tuple[str, int | None, str, str, str]]]:
+    """For `tierscope check`: (files read, findings as (path, line, level, code, message))
+    for every route file; never raises for bad data."""
+    from .loader import NON_REGIME_DIRS
+
+    params_root = rules_dir / "parameters"
+    params = (
+        {
+            ".".join(p.relative_to(params_root).with_suffix("").parts)
+            for p in params_root.rglob("*.yaml")
+        }
+        if params_root.is_dir()
+        else set()
+    )
+    regimes = [
+        p.name
+        for p in rules_dir.iterdir()
+        if p.is_dir() and p.name not in NON_REGIME_DIRS and (p / "regime.yaml").is_file()
+    ]
+    found: list[tuple[str, int | None, str, str, str]] = []
+    paths = route_paths(rules_dir)
+    for path in paths:
+        try:
+            route = load_route_file(path)
+        except LoadError as err:
+            found.append((str(path), err.line, "error", "route", err.detail))
+            continue
+        for problem in check_route_references(route, regimes, dict.fromkeys(params)):
+            found.append((str(path), None, "error", "route", problem))
+        for pre in route.preconditions:
+            for node in walk(pre.when):
+                if (
+                    isinstance(node, FactTest)
+                    and node.op == "in_param"
+                    and node.operand not in params
+                ):
+                    found.append(
+                        (
+                            str(path),
+                            None,
+                            "error",
+                            "route",
+                            f"preconditions: no such parameter {node.operand!r}",
+                        )
+                    )
+    folder = rules_dir / ROUTES_FOLDER
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*.y*ml")):
+            if path.suffix == ".yml" or path.parent != folder:
+                found.append(
+                    (
+                        str(path),
+                        None,
+                        "warning",
+                        "ignored-file",
+                        "not read: routes are rules/pathways/*.yaml",
+                    )
+                )
+    return len(paths), found
 
 
 def get_routes(project: Project, ids: Sequence[str]) -> list[Route]:
