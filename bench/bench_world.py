@@ -160,6 +160,22 @@ def main() -> None:
         f"first {t_cmp * 1e3:.0f} ms, again {t_cmp2 * 1e3:.0f} ms"
     )
 
+    # routes (issue 9): every route for every country, and the goal search, in-process
+    from tierscope.goal_search import goal_search
+    from tierscope.route_report import pathways_report
+
+    routes_project = Project.shipped()
+    day = dt.date(2025, 6, 1)
+    t_routes = timed(lambda: [pathways_report(routes_project, c, SCENARIO, day) for c in codes])
+    end = dt.date(2027, 12, 31)
+    t_goal = timed(lambda: goal_search(Project.shipped(), "IL", SCENARIO, end, "100000"))
+    t_none = timed(lambda: goal_search(Project.shipped(), "CN", SCENARIO, end, "1", max_routes=3))
+    print(
+        f"pathways: every route x {len(codes)} countries ({SCENARIO}, {day}): {t_routes * 1e3:.0f} ms; "
+        f"goal search IL 100,000 H100e: {t_goal * 1e3:.0f} ms; CN (Tier 3, unreachable), all sets "
+        f"of up to 3 routes: {t_none * 1e3:.0f} ms"
+    )
+
     exe = [sys.executable, "-m", "tierscope", "query", "IL", "--as-of", "2025-06-01"]
     floor = [sys.executable, "-c", "import pydantic, typer"]
     env_path = str(Path(__file__).resolve().parents[1] / "engine")

@@ -240,3 +240,19 @@ def test_goal_search_answers_the_israel_question(project):
     g = goal_search(project, "Israel", "framework-2025", dt.date(2027, 12, 31), "100000")
     assert g.reachable and {len(s.routes) for s in g.sets} == {1}
     assert ["g2g-arrangement"] in [s.routes for s in g.sets]
+
+
+def test_goal_search_can_leave_routes_out(project):
+    """Without a Tier 1 listing, Israel's way to 100,000 H100e by end-2027 runs through the
+    government-to-government arrangement (742.6(b)(10)(iii)(C); Supp. 10 para. 12)."""
+    g = goal_search(
+        project,
+        "Israel",
+        "framework-2025",
+        dt.date(2027, 12, 31),
+        "100000",
+        exclude=["tier1-listing"],
+    )
+    assert g.reachable and g.excluded == ["tier1-listing"]
+    assert "tier1-listing" not in g.candidates
+    assert all("g2g-arrangement" in s.routes for s in g.sets)

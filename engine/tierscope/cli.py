@@ -485,6 +485,21 @@ def pathways(
             "--by", help="Goal search: the date to reach the target by (default --as-of)."
         ),
     ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Goal search: leave this route out (repeatable), e.g. --exclude tier1-listing.",
+        ),
+    ] = None,
+    up_to: Annotated[
+        bool,
+        typer.Option(
+            "--up-to",
+            help="Goal search: count increases the rule allows at the government's discretion "
+            '("may be increased up to 100%") as granted in full.',
+        ),
+    ] = False,
     max_routes: Annotated[
         int,
         typer.Option(
@@ -504,10 +519,12 @@ def pathways(
     opens NVEU). Candidates are the routes that exist under the law in force on that date.
     The search evaluates at most 1,000 sets and says so if it stops there; if no set
     reaches the target it answers "unreachable" with the best set found and the shortfall.
+    Totals are the certain ceilings unless --up-to; --exclude leaves routes out.
 
     Examples: tierscope pathways Israel -s framework-2025 --as-of 2025-06-01;
     tierscope pathways Israel -s framework-2025+israel-inss-politics;
     tierscope pathways Israel -s framework-2025 --target 100000 --by 2027-12-31;
+    tierscope pathways Israel -s framework-2025 --target 100000 --by 2027-12-31 --exclude tier1-listing;
     tierscope pathways Israel -s framework-2025 --target "20000 x B200" --by 2027-12-31 -f json
     """
     from .route_render import (
@@ -534,6 +551,8 @@ def pathways(
             target,
             assumptions,
             max_routes=max_routes,
+            exclude=exclude or [],
+            up_to=up_to,
         )
         if format is OutputFormat.json:
             print(pathways_json(g))

@@ -13,17 +13,19 @@ shortfall.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import combinations
 
 from .errors import TierscopeError
 from .models.result import ResultModel
 from .quantify import to_h100e
 from .routes import (
+    get_routes,
     load_routes,
     regimes_in_force,
     result_in,
     unmet_preconditions,
+    up_to_total,
     world_with,
 )
 from .service import Project
@@ -37,6 +39,7 @@ class RouteSet(ResultModel):
     routes: list[str]
     total_tpp: int | None  # None: unbounded
     total_h100e: float | None
+    up_to_tpp: int | None  # with discretionary increases granted in full (None: unbounded)
     reaches: bool
 
 
@@ -55,6 +58,8 @@ class GoalResult(ResultModel):
     shortfall_tpp: int | None
     shortfall_h100e: float | None
     candidates: list[str]  # routes that exist under the law in force on the date
+    excluded: list[str]  # routes left out of the search (--exclude)
+    up_to: bool  # the target was compared with totals whose discretionary increases are granted
     max_routes: int
     sets_evaluated: int
     stopped_at_limit: bool
@@ -75,8 +80,16 @@ def parse_target(text: str, project: Project, h100_tpp: int) -> int:
     return round(value * h100_tpp)
 
 
-def _total(project: Project, world, code: str, day: dt.date) -> int | None:
-    return result_in(project, world, code, day).total_reachable.tpp
+def _route_set(project: Project, world, code: str, day: dt.date, routes, h100, target, up_to):
+    result = result_in(project, world, code, day)
+    total, upper = result.total_reachable.tpp, up_to_total(result)
+    return RouteSet(
+        routes=sorted(r.id for r in routes),
+        total_tpp=total,
+        total_h100e=None if total is None else to_h100e(total, h100),
+        up_to_tpp=upper,
+        reaches=_reaches(upper if up_to else total, target),
+    )
 
 
 def _reaches(total: int | None, target: int) -> bool:
@@ -96,6 +109,8 @@ def goal_search(
     assume: Mapping[str, int] | None = None,
     max_routes: int = DEFAULT_MAX_ROUTES,
     max_sets: int = DEFAULT_MAX_SETS,
+    exclude: Sequence[str] = (),
+    up_to: bool = False,
 ) -> GoalResult:
     if not 1 <= max_routes <= MAX_MAX_ROUTES:
         raise TierscopeError(f"--max-routes must be between 1 and {MAX_MAX_ROUTES}")
@@ -106,18 +121,16 @@ def goal_search(
     target_tpp = parse_target(target, project, h100)
     world = project.world(scenario, assume)
     in_force = regimes_in_force(project, world, by)
+    left_out = {r.id for r in get_routes(project, list(exclude))}
     candidates = [
-        r for r in load_routes(project.rules_dir).values() if in_force.intersection(r.regimes)
+        r
+        for r in load_routes(project.rules_dir).values()
+        if in_force.intersection(r.regimes) and r.id not in left_out
     ]
     cache: dict = {frozenset(): world}
     evaluated = 0
     stopped = False
-    best = RouteSet(
-        routes=[],
-        total_tpp=base.total_reachable.tpp,
-        total_h100e=base.total_reachable.h100e,
-        reaches=_reaches(base.total_reachable.tpp, target_tpp),
-    )
+    best = _route_set(project, world, code, by, [], h100, target_tpp, up_to)
     found: list[RouteSet] = [best] if best.reaches else []
     size = 0
     while not found and size < max_routes and not stopped:
@@ -136,20 +149,20 @@ def goal_search(
                     break
             if not valid:
                 continue
-            total = _total(project, world_with(project, world, combo, code, by, cache), code, by)
-            rs = RouteSet(
-                routes=sorted(r.id for r in combo),
-                total_tpp=total,
-                total_h100e=None if total is None else to_h100e(total, h100),
-                reaches=_reaches(total, target_tpp),
-            )
+            w = world_with(project, world, combo, code, by, cache)
+            rs = _route_set(project, w, code, by, combo, h100, target_tpp, up_to)
             if rs.reaches:
                 found.append(rs)
-            elif _better(total, best.total_tpp):
+            elif _better(
+                rs.up_to_tpp if up_to else rs.total_tpp, best.up_to_tpp if up_to else best.total_tpp
+            ):
                 best = rs
     found.sort(key=lambda s: (s.total_tpp is not None, -(s.total_tpp or 0), s.routes))
+    if up_to:
+        found.sort(key=lambda s: (s.up_to_tpp is not None, -(s.up_to_tpp or 0), s.routes))
     reachable = bool(found)
-    shortfall = None if reachable or best.total_tpp is None else target_tpp - best.total_tpp
+    best_total = best.up_to_tpp if up_to else best.total_tpp
+    shortfall = None if reachable or best_total is None else target_tpp - best_total
     if reachable and size == 0:
         note = "the target is reached without any route"
     elif reachable:
@@ -173,6 +186,8 @@ def goal_search(
         shortfall_tpp=shortfall,
         shortfall_h100e=None if shortfall is None else to_h100e(shortfall, h100),
         candidates=[r.id for r in candidates],
+        excluded=sorted(left_out),
+        up_to=up_to,
         max_routes=max_routes,
         sets_evaluated=evaluated,
         stopped_at_limit=stopped,

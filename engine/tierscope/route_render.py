@@ -109,6 +109,14 @@ def _total_text(tpp: int | None, h100e: float | None) -> str:
     return "unbounded" if tpp is None else f"{tpp:,} TPP ≈ {h100e:,.1f} H100e"
 
 
+def _set_text(s) -> str:
+    text = _total_text(s.total_tpp, s.total_h100e)
+    if s.up_to_tpp != s.total_tpp:
+        more = "unbounded" if s.up_to_tpp is None else f"{s.up_to_tpp:,} TPP"
+        text += f" (up to {more} if BIS grants the discretionary increase)"
+    return text
+
+
 def print_pathways(console: Console, rep: PathwaysReport) -> None:
     console.print(
         f"[bold]{rep.country_name} ({rep.country})[/bold]  |  {rep.scenario_title} "
@@ -171,6 +179,7 @@ def goal_rows(g: GoalResult) -> list[dict[str, object]]:
             "routes": " + ".join(s.routes) or "(none)",
             "total_tpp": "unbounded" if s.total_tpp is None else s.total_tpp,
             "total_h100e": "unbounded" if s.total_h100e is None else s.total_h100e,
+            "up_to_tpp": "unbounded" if s.up_to_tpp is None else s.up_to_tpp,
             "shortfall_tpp": "" if g.shortfall_tpp is None else g.shortfall_tpp,
         }
         for s in sets
@@ -216,15 +225,14 @@ def print_goal(console: Console, g: GoalResult) -> None:
         console.print(f"  [bold green]Reachable[/bold green]: {g.note}", highlight=False)
         for s in g.sets:
             console.print(
-                f"    {' + '.join(s.routes) or '(no route)'}: {_total_text(s.total_tpp, s.total_h100e)}",
+                f"    {' + '.join(s.routes) or '(no route)'}: {_set_text(s)}",
                 highlight=False,
             )
     else:
         console.print(f"  [bold red]Unreachable[/bold red]: {g.note}", highlight=False)
         if g.best is not None:
             console.print(
-                f"    best set: {' + '.join(g.best.routes) or '(no route)'}: "
-                f"{_total_text(g.best.total_tpp, g.best.total_h100e)}",
+                f"    best set: {' + '.join(g.best.routes) or '(no route)'}: {_set_text(g.best)}",
                 highlight=False,
             )
         if g.shortfall_tpp is not None:
@@ -235,6 +243,8 @@ def print_goal(console: Console, g: GoalResult) -> None:
     console.print(
         f"  [dim]Searched {g.sets_evaluated:,} set(s) of up to {g.max_routes} route(s) among: "
         f"{', '.join(g.candidates) or 'none'}"
+        + (f"; left out: {', '.join(g.excluded)}" if g.excluded else "")
+        + ("; discretionary increases counted as granted" if g.up_to else "")
         + ("; stopped at the limit" if g.stopped_at_limit else "")
         + "[/dim]",
         highlight=False,

@@ -134,9 +134,7 @@ def pathways_report(
                 unmet=[],
                 opens=[*route.opens, *opened],
                 closes=[*route.closes, *closed],
-                gain=gain_between(
-                    base.total_reachable.tpp, after.total_reachable.tpp, h100, spec.tpp, label
-                ),
+                gain=gain_between(base, after, h100, spec.tpp, label),
                 licensed=[t for t, _ in deals],
                 licensed_tpp=ltpp,
                 licensed_h100e=None if ltpp is None else to_h100e(ltpp, h100),

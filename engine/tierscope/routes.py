@@ -162,7 +162,7 @@ def get_routes(project: Project, ids: Sequence[str]) -> list[Route]:
             raise RouteError(f"unknown route {rid!r}.{hint} Routes: {', '.join(sorted(routes))}")
         out.append(routes[rid])
     if len(set(ids)) != len(ids):
-        raise RouteError("a route is named twice in --with")
+        raise RouteError(f"a route is named twice: {', '.join(ids)}")
     return out
 
 
@@ -392,28 +392,57 @@ class Gain(ResultModel):
 
     tpp: int | None  # None: unbounded, or no cap before and after (see `text`)
     h100e: float | None
-    chips: int | None  # whole chips of the report's chip, rounded down
+    chips: int | None  # whole chips of the report's chip, rounded toward zero
     unbounded: bool  # the route removes the last cap
+    # where a ceiling "may be increased" at the government's discretion: the gain if it is
+    up_to_tpp: int | None = None
+    up_to_h100e: float | None = None
     text: str
 
 
+def up_to_total(result: QueryResult) -> int | None:
+    """Total reachable with every discretionary increase ("may be increased up to")
+    granted in full; None when unbounded. Equal to the total where there is none."""
+    total = result.total_reachable.tpp
+    if total is None:
+        return None
+    terms = {t.pathway: t.tpp for t in result.total_reachable.terms}
+    for p in result.pathways:
+        up = getattr(p, "ceiling_up_to_tpp", None)
+        if up is not None and p.ceiling_tpp is not None and terms.get(p.id) == p.ceiling_tpp:
+            total += up - p.ceiling_tpp
+    return total
+
+
+def _chips(d: int, chip_tpp: int) -> int:
+    return d // chip_tpp if d >= 0 else -((-d) // chip_tpp)
+
+
 def gain_between(
-    before: int | None, after: int | None, h100: int, chip_tpp: int, chip: str
+    before: QueryResult, after: QueryResult, h100: int, chip_tpp: int, chip: str
 ) -> Gain:
-    if before is None:
+    b, a = before.total_reachable.tpp, after.total_reachable.tpp
+    if b is None:
         return Gain(
             tpp=None, h100e=None, chips=None, unbounded=False, text="no cap before or after"
         )
-    if after is None:
+    if a is None:
         return Gain(tpp=None, h100e=None, chips=None, unbounded=True, text="removes the cap")
-    d = after - before
+    d = a - b
     h = to_h100e(d, h100)
+    text = f"{d:+,} TPP ≈ {h:+,.1f} H100e ≈ {_chips(d, chip_tpp):+,} {chip}"
+    up_b, up_a = up_to_total(before), up_to_total(after)
+    up = None if up_b is None or up_a is None or up_a - up_b == d else up_a - up_b
+    if up is not None:
+        text += f" (up to {up:+,} TPP ≈ {to_h100e(up, h100):+,.1f} H100e if BIS grants the increase)"
     return Gain(
         tpp=d,
         h100e=h,
-        chips=d // chip_tpp if d >= 0 else -((-d) // chip_tpp),
+        chips=_chips(d, chip_tpp),
         unbounded=False,
-        text=f"{d:+,} TPP ≈ {h:+,.1f} H100e ≈ {d // chip_tpp if d >= 0 else -((-d) // chip_tpp):+,} {chip}",
+        up_to_tpp=up,
+        up_to_h100e=None if up is None else to_h100e(up, h100),
+        text=text,
     )
 
 
