@@ -261,3 +261,18 @@ def test_goal_search_can_leave_routes_out(project):
     assert g.reachable and g.excluded == ["tier1-listing"]
     assert "tier1-listing" not in g.candidates
     assert all("g2g-arrangement" in s.routes for s in g.sets)
+
+
+@pytest.mark.parametrize("code", ["IL", "SA", "FR", "CN"])
+def test_route_worlds_share_compiled_rules_without_changing_answers(project, code):
+    """take() reuses the base world's compiled rules (a route never edits provisions); the
+    answers must equal those of a world compiled afresh."""
+    from tierscope.world import World
+
+    world = project.world("framework-2025")
+    for route in load_routes(project.rules_dir).values():
+        shared = take(project, world, [route], [code], FRAMEWORK_DAY)
+        fresh = World("x", "x", shared.regime, shared.parameters, shared.countries)
+        a = result_in(project, shared, code, FRAMEWORK_DAY)
+        b = result_in(project, fresh, code, FRAMEWORK_DAY)
+        assert a.total_reachable == b.total_reachable and a.pathways == b.pathways, route.id

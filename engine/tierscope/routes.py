@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -215,6 +216,7 @@ def take(
     project: Project, world: World, routes: Sequence[Route], codes: Sequence[str], day: dt.date
 ) -> World:
     """`world` with every route taken by every country in `codes` on `day` (no checks)."""
+    start = world
     for route in routes:
         for code in codes:
             try:
@@ -223,16 +225,26 @@ def take(
                 )
             except TierscopeError as exc:
                 raise RouteError(f"route {route.id} cannot be applied: {exc.message}") from None
-    if routes:
-        world = World(
-            world.scenario_id,
-            world.title,
-            world.regime,
-            world.parameters,
-            world.countries,
-            world.notes,
-        )
-    return world
+    return sharing_rules(world, start)
+
+
+def sharing_rules(world: World, like: World) -> World:
+    """`world` as a fresh World that reuses `like`'s compiled rules when both have the same
+    regime: a route edits parameter values and country facts, never provisions, and the
+    compiled rules read parameters only through the mapping they are given (compiling
+    again for every route set would dominate the goal search)."""
+    compiled = []
+    if world.regime is like.regime:
+        compiled = [replace(like.compiled, parameters=world.parameters, _epochs={})]
+    return World(
+        world.scenario_id,
+        world.title,
+        world.regime,
+        world.parameters,
+        world.countries,
+        world.notes,
+        _compiled=compiled,
+    )
 
 
 # ----------------------------------------------------------------------------- preconditions
@@ -284,6 +296,24 @@ def probe_regime(regime: Regime, routes: Iterable[Route]) -> Regime:
     return probed
 
 
+_PROBE_WORLDS: dict[int, tuple[Regime, World]] = {}
+
+
+def probe_world(project: Project, world: World) -> World:
+    """`world` with the precondition probes of every route; compiled once per regime."""
+    probed = probe_regime(world.regime, load_routes(project.rules_dir).values())
+    hit = _PROBE_WORLDS.get(id(probed))
+    if hit is None or hit[0] is not probed:
+        first = World(world.scenario_id, world.title, probed, world.parameters, world.countries)
+        hit = (probed, first)
+        _PROBE_WORLDS[id(probed)] = hit
+    like = hit[1]
+    if like.parameters is world.parameters and like.countries is world.countries:
+        return like
+    probe = World(world.scenario_id, world.title, probed, world.parameters, world.countries)
+    return sharing_rules(probe, like)
+
+
 def unmet_preconditions(
     project: Project, world: World, route: Route, country: Country, day: dt.date
 ) -> list[str]:
@@ -301,15 +331,7 @@ def unmet_preconditions(
         ]
     if not route.preconditions:
         return []
-    routes = load_routes(project.rules_dir).values()
-    probe = World(
-        world.scenario_id,
-        world.title,
-        probe_regime(world.regime, routes),
-        world.parameters,
-        world.countries,
-    )
-    ev = evaluate(probe, country, day)
+    ev = evaluate(probe_world(project, world), country, day)
     out = []
     for i, pre in enumerate(route.preconditions):
         if f"warning:{probe_id(route, i)}" not in ev.resolutions:
@@ -434,7 +456,9 @@ def gain_between(
     up_b, up_a = up_to_total(before), up_to_total(after)
     up = None if up_b is None or up_a is None or up_a - up_b == d else up_a - up_b
     if up is not None:
-        text += f" (up to {up:+,} TPP ≈ {to_h100e(up, h100):+,.1f} H100e if BIS grants the increase)"
+        text += (
+            f" (up to {up:+,} TPP ≈ {to_h100e(up, h100):+,.1f} H100e if BIS grants the increase)"
+        )
     return Gain(
         tpp=d,
         h100e=h,
