@@ -156,7 +156,14 @@ def test_check_reports_a_broken_route_file(capsys, tmp_path):
     )
     g2g = root / "pathways" / "g2g-arrangement.yaml"
     g2g.write_text(g2g.read_text().replace("id: g2g-arrangement", "id: g2g"))
+    t1 = root / "pathways" / "tier1-listing.yaml"
+    t1.write_text(
+        t1.read_text().replace(
+            "    framework_2025.tier1_destinations:", "    framework_2025.country_allocation_tpp:"
+        )
+    )
     code, out, _ = run(capsys, "check", str(root))
     assert code == 1
+    assert "add/remove only apply to country lists" in out
     assert "nveu.yaml: error: regimes: unknown regime 'framework-2026'" in out
     assert "g2g-arrangement.yaml:3: error: id: route id 'g2g' must equal the file name" in out

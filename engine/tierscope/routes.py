@@ -87,6 +87,18 @@ def check_route_references(
     for pid in [*eff.parameters, *(f"assumptions.{k}" for k in eff.assumptions)]:
         if pid not in parameters:
             problems.append(f"effect: no such parameter {pid!r}")
+            continue
+        unit = getattr(parameters[pid], "unit", None)
+        if unit is None:  # only the id is known (the file could not be read)
+            continue
+        is_list = unit.value == "countries"
+        ov = eff.parameters.get(pid)
+        if ov is not None and (ov.add is not None or ov.remove is not None) and not is_list:
+            problems.append(f"effect.parameters.{pid}: add/remove only apply to country lists")
+        if ov is not None and ov.scale is not None and is_list:
+            problems.append(f"effect.parameters.{pid}: cannot scale a country list")
+        if ov is None and unit.value != "count":
+            problems.append(f"effect.assumptions: {pid} is not a count ({unit.value})")
     return problems
 
 
@@ -96,14 +108,30 @@ def route_findings(rules_dir: Path) -> tuple[int, list[tuple[str, int | None, st
     from .loader import NON_REGIME_DIRS
 
     params_root = rules_dir / "parameters"
-    params = (
+    param_paths = (
         {
-            ".".join(p.relative_to(params_root).with_suffix("").parts)
+            ".".join(p.relative_to(params_root).with_suffix("").parts): p
             for p in params_root.rglob("*.yaml")
         }
         if params_root.is_dir()
-        else set()
+        else {}
     )
+    params = set(param_paths)
+    loaded: dict[str, Any] = {}
+
+    def referenced(route: Route) -> dict[str, Any]:
+        """The parameters a route's effect names, read (None where a file is unreadable)."""
+        from .loader import load_parameter
+
+        eff = route.effect
+        for pid in [*eff.parameters, *(f"assumptions.{k}" for k in eff.assumptions)]:
+            if pid in param_paths and pid not in loaded:
+                try:
+                    loaded[pid] = load_parameter(param_paths[pid], params_root)[0]
+                except LoadError:
+                    loaded[pid] = None  # check reports the parameter file itself
+        return {pid: loaded.get(pid) for pid in params}
+
     regimes = [
         p.name
         for p in rules_dir.iterdir()
@@ -117,7 +145,7 @@ def route_findings(rules_dir: Path) -> tuple[int, list[tuple[str, int | None, st
         except LoadError as err:
             found.append((str(path), err.line, "error", "route", err.detail))
             continue
-        for problem in check_route_references(route, regimes, dict.fromkeys(params)):
+        for problem in check_route_references(route, regimes, referenced(route)):
             found.append((str(path), None, "error", "route", problem))
         for pre in route.preconditions:
             for node in walk(pre.when):
