@@ -167,3 +167,24 @@ def test_check_reports_a_broken_route_file(capsys, tmp_path):
     assert "add/remove only apply to country lists" in out
     assert "nveu.yaml: error: regimes: unknown regime 'framework-2026'" in out
     assert "g2g-arrangement.yaml:3: error: id: route id 'g2g' must equal the file name" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("pathways", "Isreal"), "Did you mean"),
+        (("pathways", "Israel", "--chip", "B2000"), "unknown chip"),
+        (("pathways", "Israel", "--target", "lots of chips"), "chip order"),
+        (("pathways", "Israel", "--target", "0"), "positive"),
+        (("pathways", "Israel", "--target", "1000", "--max-routes", "9"), "between 1 and 5"),
+        (("pathways", "Israel", "--target", "1000", "--exclude", "nope"), "unknown route"),
+        (("pathways", "Israel", "--as-of", "2025-02-30"), "invalid date"),
+        (("pathways", "Israel", "-s", "no-such-scenario"), "unknown scenario"),
+        (("acquire", "Israel", "--chips", "10 x B200", "--with", "nveu", *FW), "arrangement"),
+    ],
+)
+def test_bad_pathways_input_is_a_one_line_error(capsys, args, needle):
+    code, _, err = run(capsys, *args)
+    assert code == 2, err
+    assert err.startswith("tierscope: error: ") and err.count("\n") == 1
+    assert needle in err
