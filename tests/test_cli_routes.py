@@ -24,14 +24,13 @@ ROUTE_CONTRACT = {
     "closes": list, "licensed": list, "status": str, "citations": list, "references": list,
 }  # fmt: skip
 GAIN_CONTRACT = {
-    "tpp": (int, type(None)),
-    "h100e": (float, type(None)),
-    "unbounded": bool,
-    "text": str,
-}
+    "tpp": (int, type(None)), "h100e": (float, type(None)), "unbounded": bool, "text": str,
+    "up_to_tpp": (int, type(None)), "up_to_h100e": (float, type(None)),
+}  # fmt: skip
 GOAL_CONTRACT = {
     "country": str, "scenario": str, "by": str, "target_tpp": int, "reachable": bool,
     "sets": list, "shortfall_tpp": (int, type(None)), "candidates": list, "max_routes": int,
+    "excluded": list, "up_to": bool,
     "sets_evaluated": int, "stopped_at_limit": bool, "note": str,
 }  # fmt: skip
 
