@@ -67,7 +67,9 @@ def test_pathways_table_csv_md(capsys):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and {r["state"] for r in rows} == {"open", "closed"}
     g2g = next(r for r in rows if r["route"] == "g2g-arrangement")
-    assert int(g2g["gain_tpp"]) > 0 and g2g["chip"] == "B200"
+    assert int(g2g["gain_tpp"]) >= 0 and g2g["chip"] == "B200"
+    tier1 = next(r for r in rows if r["route"] == "tier1-listing")
+    assert tier1["gain_text"] == "removes the cap" and tier1["gain_tpp"] == ""
     code, out, _ = run(capsys, "pathways", "Israel", *FW, "-f", "md")
     assert code == 0 and out.startswith("## Routes for Israel") and "| nveu:" in out
 
@@ -88,9 +90,9 @@ def test_pathways_goal_search_formats(capsys):
     data = json.loads(out)
     for key, typ in GOAL_CONTRACT.items():
         assert isinstance(data[key], typ), key
-    assert data["reachable"] and ["g2g-arrangement"] in [s["routes"] for s in data["sets"]]
+    assert data["reachable"] and ["tier1-listing"] in [s["routes"] for s in data["sets"]]
     code, out, _ = run(capsys, *args)
-    assert code == 0 and "Reachable" in out and "g2g-arrangement" in out
+    assert code == 0 and "Reachable" in out and "tier1-listing" in out
     code, out, _ = run(capsys, *args, "-f", "csv")
     assert code == 0 and out.startswith("country,")
     code, out, _ = run(capsys, *args, "-f", "md")
@@ -120,6 +122,8 @@ def test_with_on_query_compare_acquire(capsys):
         "2025-06-01",
         "--with",
         "g2g-arrangement",
+        "--with",
+        "nveu",
         "-f",
         "json",
     )
@@ -129,10 +133,10 @@ def test_with_on_query_compare_acquire(capsys):
     total = next(r for r in comp["rows"] if r["measure"] == "total_reachable")
     assert total["cells"][comp["columns"][1]]["delta_tpp"] > 0
     code, out, _ = run(
-        capsys, "acquire", "Israel", "--chips", "30000 x B200", *FW, "--with", "g2g-arrangement",
-        "-f", "json",
+        capsys, "acquire", "Israel", "--chips", "20000 x B200", *FW, "--with", "g2g-arrangement",
+        "--with", "nveu", "--veu", "nveu", "-f", "json",
     )  # fmt: skip
-    assert code == 0 and json.loads(out)["route"] == "country_allocation"
+    assert code == 0 and json.loads(out)["route"] == "nveu"  # open only with the arrangement
 
 
 def test_a_closed_or_unknown_route_is_a_one_line_error(capsys):
