@@ -147,6 +147,11 @@ def print_pathways(console: Console, rep: PathwaysReport) -> None:
             what = "\n".join(f"needs: {u}" for u in r.unmet)
         else:
             what = "\n".join(f"opens: {o}" for o in r.opens) or "-"
+            if r.gain is not None and r.gain.up_to_h100e is not None:
+                what += (
+                    f"\nup to {r.gain.up_to_h100e:+,.1f} H100e if BIS grants the "
+                    "discretionary increase"
+                )
             for lic in r.licensed:
                 what += f"\nlicensed: {lic}"
         if r.entity:

@@ -73,7 +73,8 @@ def rank_key(r: RouteResult) -> tuple:
         return (2, 0, r.id)
     if r.gain.unbounded:
         return (0, 0, r.id)
-    return (1, -(r.gain.tpp or 0), r.id)
+    up = r.gain.up_to_tpp if r.gain.up_to_tpp is not None else r.gain.tpp
+    return (1, -(r.gain.tpp or 0), -(up or 0), r.id)
 
 
 def pathways_report(
