@@ -52,6 +52,8 @@ def test_every_shipped_route_is_cited_with_a_status(project):
         ("IL", "current-law", CURRENT_DAY),
         ("SA", "current-law", CURRENT_DAY),
         ("CN", "current-law", CURRENT_DAY),
+        ("SA", "framework-2025", dt.date(2025, 1, 14)),  # before the country-group snapshot
+        ("SA", "current-law", dt.date(2024, 6, 1)),  # pre-framework: no route exists
     ],
 )
 def test_a_closed_route_names_an_unmet_precondition(project, code, scenario, day):

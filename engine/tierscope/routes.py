@@ -350,6 +350,12 @@ def unmet_preconditions(
     if route.valid is not None and not route.valid.contains(day):
         until = f" until {route.valid.until}" if route.valid.until else ""
         return [f"the route exists from {route.valid.start}{until} ({route.citations[0]})"]
+    changes_groups = route.effect.country is not None and route.effect.country.group_changes
+    if changes_groups and day <= country.groups.as_of:
+        return [
+            f"the route changes country groups, which can be dated only after the group "
+            f"snapshot of {country.groups.as_of} the rules start from"
+        ]
     in_force = regimes_in_force(project, world, day)
     if not in_force.intersection(route.regimes):
         now = ", ".join(sorted(in_force)) or "no regime"
