@@ -278,3 +278,20 @@ def test_route_worlds_share_compiled_rules_without_changing_answers(project, cod
         a = result_in(project, shared, code, FRAMEWORK_DAY)
         b = result_in(project, fresh, code, FRAMEWORK_DAY)
         assert a.total_reachable == b.total_reachable and a.pathways == b.pathways, route.id
+
+
+def test_an_entity_route_taken_by_two_countries_counts_one_entity_each(project):
+    """NVEU status is per entity per country (748.15(a)(2)(iii)(A)): two countries taking
+    the route in one query each get one NVEU, not two."""
+    alone = project.query(
+        "IL",
+        with_routes(project, "framework-2025", ["g2g-arrangement", "nveu"], ["IL"], FRAMEWORK_DAY),
+        FRAMEWORK_DAY,
+    )
+    both = with_routes(
+        project, "framework-2025", ["g2g-arrangement", "nveu"], ["IL", "SA"], FRAMEWORK_DAY
+    )
+    assert project.query("IL", both, FRAMEWORK_DAY).total_reachable == alone.total_reachable
+    sa = project.query("SA", both, FRAMEWORK_DAY)
+    nveu = next(a for a in sa.total_reachable.assumptions if a.id == "assumptions.nveu_count")
+    assert nveu.value == 1

@@ -21,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from .errors import LoadError, TierscopeError
 from .evaluate import evaluate
 from .loader import validate
@@ -199,9 +201,18 @@ def get_routes(project: Project, ids: Sequence[str]) -> list[Route]:
 
 
 def route_scenario(
-    project: Project, world: World, route: Route, code: str, day: dt.date
+    project: Project,
+    world: World,
+    route: Route,
+    code: str,
+    day: dt.date,
+    assumptions: bool = True,
 ) -> Scenario:
-    """The scenario that taking `route` is, for `code` on `day` (validated whole)."""
+    """The scenario that taking `route` is, for `code` on `day` (validated whole).
+
+    Assumption counts (NVEUs, UVEU fleet) are read for whichever country is asked about,
+    so when several countries take a route together they are raised once, not once per
+    country (`assumptions=False` for the others)."""
     eff = route.effect_for(code, day)
     refs = [r.model_dump() for r in route.references]
     countries: dict[str, Any] = {}
@@ -212,7 +223,7 @@ def route_scenario(
     parameters: dict[str, Any] = {
         pid: ov.model_dump(by_alias=True, exclude_none=True) for pid, ov in eff.parameters.items()
     }
-    for name, inc in eff.assumptions.items():
+    for name, inc in eff.assumptions.items() if assumptions else ():
         pid = f"assumptions.{name}"
         param = world.parameters[pid]
         values = {}
@@ -246,13 +257,20 @@ def take(
     """`world` with every route taken by every country in `codes` on `day` (no checks)."""
     start = world
     for route in routes:
-        for code in codes:
+        for i, code in enumerate(codes):
             try:
-                world = apply_scenario(
-                    project.rulebase, world, route_scenario(project, world, route, code, day)
-                )
+                scen = route_scenario(project, world, route, code, day, assumptions=i == 0)
+                if not (scen.parameters or scen.countries):
+                    continue  # nothing left for this country (an assumption already raised)
+                world = apply_scenario(project.rulebase, world, scen)
             except TierscopeError as exc:
                 raise RouteError(f"route {route.id} cannot be applied: {exc.message}") from None
+            except ValidationError as exc:
+                err = exc.errors(include_url=False)[0]
+                where = ".".join(str(p) for p in err["loc"])
+                raise RouteError(
+                    f"route {route.id} cannot be applied for {code} on {day}: {where}: {err['msg']}"
+                ) from None
     return sharing_rules(world, start)
 
 
