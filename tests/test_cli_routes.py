@@ -20,7 +20,8 @@ REPORT_CONTRACT = {
     "baseline_total_tpp": (int, type(None)), "window": str, "routes": list, "notes": list,
 }  # fmt: skip
 ROUTE_CONTRACT = {
-    "id": str, "title": str, "state": str, "unmet": list, "regimes": list, "opens": list,
+    "id": str, "title": str, "state": str, "unmet": list, "regimes": list, "effect": list,
+    "opens": list,
     "closes": list, "licensed": list, "status": str, "citations": list, "references": list,
 }  # fmt: skip
 GAIN_CONTRACT = {

@@ -19,7 +19,7 @@ from .route_report import PathwaysReport, RouteResult
 
 ROUTE_COLUMNS = (
     "country", "scenario", "as_of", "route", "title", "state", "unmet", "entity",
-    "gain_tpp", "gain_h100e", "gain_chips", "chip", "gain_text", "licensed_tpp", "opens",
+    "gain_tpp", "gain_h100e", "gain_chips", "chip", "gain_text", "licensed_tpp", "effect", "opens",
     "closes", "status", "citations",
 )  # fmt: skip
 
@@ -52,6 +52,7 @@ def route_rows(rep: PathwaysReport) -> list[dict[str, object]]:
                 "chip": rep.chip,
                 "gain_text": "" if r.gain is None else r.gain.text,
                 "licensed_tpp": "" if r.licensed_tpp is None else r.licensed_tpp,
+                "effect": "; ".join(r.effect),
                 "opens": "; ".join(r.opens),
                 "closes": "; ".join(r.closes),
                 "status": r.status.value,
@@ -156,6 +157,7 @@ def print_pathways(console: Console, rep: PathwaysReport) -> None:
                 what += f"\nlicensed: {lic}"
         if r.entity:
             what += f"\nwhose status: {r.entity}"
+        what += "".join(f"\neffect: {e}" for e in r.effect)
         table.add_row(
             f"{r.id}\n{r.title} {' '.join(marks)}",
             r.state,

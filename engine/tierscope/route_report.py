@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from .models.common import Status
 from .models.result import ResultModel
+from .models.route import effect_words
 from .quantify import to_h100e
 from .routes import (
     Gain,
@@ -39,6 +40,7 @@ class RouteResult(ResultModel):
     unmet: list[str]  # preconditions that do not hold, in words (empty when open)
     entity: str | None  # whose status an entity-level route needs
     regimes: list[str]
+    effect: list[str]  # the scenario overrides that taking the route applies, in words
     opens: list[str]
     closes: list[str]
     gain: Gain | None  # None for a closed route
@@ -106,6 +108,7 @@ def pathways_report(
             status_note=route.status_note,
             citations=route.citations,
             references=[r.text for r in route.references],
+            effect=effect_words(route.effect_for(code, day)),
         )
         if unmet:
             out.append(

@@ -68,6 +68,37 @@ class RouteEffect(StrictModel):
         return self
 
 
+def effect_words(effect: RouteEffect) -> list[str]:
+    """The effect as a list of scenario overrides in words (shown by `pathways`)."""
+    out = []
+    for pid, ov in effect.parameters.items():
+        if ov.add or ov.remove:
+            edits = [
+                f"add {', '.join(ov.add)}" if ov.add else "",
+                f"remove {', '.join(ov.remove)}" if ov.remove else "",
+            ]
+            out.append(f"{pid}: {' and '.join(e for e in edits if e)} from {ov.start}")
+        elif ov.scale is not None:
+            out.append(f"{pid}: scaled by {ov.scale}")
+        else:
+            out.append(f"{pid}: dated values replaced")
+    if effect.country is not None:
+        for fact, items in effect.country.facts.items():
+            for f in items:
+                out.append(f"country fact {fact} = {str(f.value).lower()} from {f.start}")
+        for ch in effect.country.group_changes:
+            parts = [
+                f"add {', '.join(ch.add)}" if ch.add else "",
+                f"remove {', '.join(ch.remove)}" if ch.remove else "",
+            ]
+            out.append(f"country groups: {' and '.join(p for p in parts if p)} on {ch.date}")
+    for name, inc in effect.assumptions.items():
+        out.append(f"assumptions.{name}: +{inc.add:,}")
+    for d in effect.licensed:
+        out.append(f"deal recorded on {d.date}: {d.chips} ({d.kind})")
+    return out
+
+
 def substitute(data: Any, country: str, day: dt.date) -> Any:
     """The raw effect with `COUNTRY` and `TAKEN_ON` replaced (plain data in, plain data out)."""
     if isinstance(data, dict):
