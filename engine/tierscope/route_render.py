@@ -119,6 +119,8 @@ def _set_text(s) -> str:
 
 
 def print_pathways(console: Console, rep: PathwaysReport) -> None:
+    if rep.banner:
+        console.print(f"[bold yellow]{rep.banner}[/bold yellow]", highlight=False)
     console.print(
         f"[bold]{rep.country_name} ({rep.country})[/bold]  |  {rep.scenario_title} "
         f"[dim]({rep.scenario})[/dim]  |  as of {rep.as_of}  |  Tier {rep.tier if rep.tier is not None else '-'}"

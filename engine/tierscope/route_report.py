@@ -68,6 +68,7 @@ class PathwaysReport(ResultModel):
     window: str
     routes: list[RouteResult]  # open routes by gain (largest first), then closed routes
     notes: list[str]
+    banner: str | None = None  # the scenario was not the law on as_of (as `query` says)
 
 
 def rank_key(r: RouteResult) -> tuple:
@@ -166,4 +167,5 @@ def pathways_report(
         window=base.total_reachable.window,
         routes=out,
         notes=notes,
+        banner=getattr(base, "banner", None),
     )
