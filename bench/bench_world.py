@@ -32,12 +32,14 @@ SCENARIO = "framework-2025"
 
 
 def hand_written(code: str, groups: frozenset[str], g2g: bool, p: dict) -> tuple:
-    """The framework's answer written directly in Python (the speed limit)."""
+    """The framework's answer written directly in Python (the speed limit). The consignee
+    is local (headquartered in the destination)."""
+    d5 = "D:5" in groups or code == "MO"
     if code == "US":
         tier, licence = 1, False
-    elif code in p["tier1"]:
+    elif code in p["tier1"] and not d5:
         tier, licence = 1, True
-    elif "D:5" in groups or code == "MO":
+    elif d5:
         tier, licence = 3, True
     else:
         tier, licence = 2, True
@@ -50,11 +52,13 @@ def hand_written(code: str, groups: frozenset[str], g2g: bool, p: dict) -> tuple
         pathways["aia"] = None
     elif tier == 2:
         review = "allocation"
-        pathways["country_allocation"] = p["alloc"] * (p["mult"] if g2g else 1)
-        pathways["nveu"] = p["nveu"]
+        pathways["country_allocation"] = p["alloc"]
+        if g2g:
+            pathways["nveu"] = p["nveu"]
     else:
         review = "presumption-of-denial"
-    if licence and tier != 3:
+    no_lpp = bool(groups & {"D:1", "D:4", "D:5"}) and not groups & {"A:5", "A:6"}
+    if licence and tier != 3 and not no_lpp:
         pathways["lpp"] = p["lpp"]
     if tier in (1, 2):
         pathways["uveu"] = None
@@ -98,7 +102,6 @@ def main() -> None:
             p = {
                 "tier1": set(params["framework_2025.tier1_destinations"].value_at(d)),
                 "alloc": params["framework_2025.country_allocation_tpp"].value_at(d),
-                "mult": params["framework_2025.g2g_allocation_multiplier"].value_at(d),
                 "nveu": params["framework_2025.nveu_installed_base_tpp"].value_at(d),
                 "lpp": params["framework_2025.lpp_tpp_per_consignee_year"].value_at(d),
             }

@@ -28,7 +28,10 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_query_json_follows_the_contract(capsys):
-    code, out, _ = run(capsys, "query", "Israel", "--as-of", "2025-06-01", "--format", "json")
+    code, out, _ = run(
+        capsys, "query", "Israel", "--scenario", "framework-2025", "--as-of", "2025-06-01",
+        "--format", "json",
+    )  # fmt: skip
     assert code == 0
     data = json.loads(out)
     for key, typ in CONTRACT.items():
@@ -68,51 +71,95 @@ def test_unknown_scenario_exits_2_listing_shipped_ones(capsys):
 
 
 def test_before_the_regime_exists_exits_3(capsys):
-    code, _, err = run(capsys, "query", "IL", "--as-of", "2024-06-01")
+    code, _, err = run(
+        capsys, "query", "IL", "--scenario", "framework-2025", "--as-of", "2024-06-01"
+    )
     assert code == 3 and "not in force" in err
 
 
 def test_csv_has_one_row_per_pathway(capsys):
-    code, out, _ = run(capsys, "query", "IL", "--as-of", "2025-06-01", "--format", "csv")
+    code, out, _ = run(
+        capsys,
+        "query",
+        "IL",
+        "--scenario",
+        "framework-2025",
+        "--as-of",
+        "2025-06-01",
+        "--format",
+        "csv",
+    )
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and {r["pathway"] for r in rows} == {
         "country_allocation",
         "lpp",
-        "nveu",
         "uveu",
-    }
+    }  # no NVEU without a government-to-government arrangement (Supp. No. 10 to part 748, para. 12)
 
 
 def test_table_shows_units_status_and_citations(capsys):
-    code, out, _ = run(capsys, "query", "Israel", "--as-of", "2025-06-01")
+    code, out, _ = run(
+        capsys, "query", "Israel", "--scenario", "framework-2025", "--as-of", "2025-06-01"
+    )
     assert code == 0
     assert "790,000,000 TPP" in out and "26,900,000 TPP" in out
     assert "unverified" in out and "15 CFR 740.29(a)" in out
 
 
 def test_md_format(capsys):
-    code, out, _ = run(capsys, "query", "IL", "--as-of", "2025-06-01", "--format", "md")
+    code, out, _ = run(
+        capsys,
+        "query",
+        "IL",
+        "--scenario",
+        "framework-2025",
+        "--as-of",
+        "2025-06-01",
+        "--format",
+        "md",
+    )
     assert code == 0 and "| Pathway |" in out and "Tier: **2**" in out
 
 
 def test_explain_lists_fired_and_overridden_rules_and_parameters(capsys):
-    code, out, _ = run(capsys, "explain", "US", "--as-of", "2025-06-01", "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "explain",
+        "US",
+        "--scenario",
+        "framework-2025",
+        "--as-of",
+        "2025-06-01",
+        "--format",
+        "json",
+    )
     assert code == 0
     data = json.loads(out)
     outcomes = {f["id"]: f["outcome"] for f in data["fired"]}
-    assert outcomes["framework_2025.tier1_united_states"] == "defines"
+    assert outcomes["framework_2025.tier1_listed"] == "defines"  # the US is in Supp. No. 5(a)
     assert outcomes["framework_2025.tier2_default"].startswith("overridden")
     assert {p["id"] for p in data["parameters_used"]} >= {"units.h100_tpp"}
 
 
 def test_explain_table_names_the_tier1_list_parameter(capsys):
-    code, out, _ = run(capsys, "explain", "France", "--as-of", "2025-06-01")
+    code, out, _ = run(
+        capsys, "explain", "France", "--scenario", "framework-2025", "--as-of", "2025-06-01"
+    )
     assert code == 0 and "framework_2025.tier1_destinations" in out
 
 
 def test_countries_tier_filter(capsys):
     code, out, _ = run(
-        capsys, "countries", "--tier", "1", "--as-of", "2025-06-01", "--format", "json"
+        capsys,
+        "countries",
+        "--scenario",
+        "framework-2025",
+        "--tier",
+        "1",
+        "--as-of",
+        "2025-06-01",
+        "--format",
+        "json",
     )
     assert code == 0 and len(json.loads(out)) == 19
 
@@ -184,6 +231,8 @@ def test_rules_option_uses_an_analysts_own_folder(capsys, tmp_path):
         str(tmp_path / "rules"),
         "query",
         "IL",
+        "--scenario",
+        "framework-2025",
         "--as-of",
         "2025-06-01",
         "--format",

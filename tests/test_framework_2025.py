@@ -81,12 +81,13 @@ def test_lpp_is_about_1699_h100e_per_consignee_year_outside_the_allocation(proje
 
 
 def test_tier2_allocation_is_about_49900_h100e_and_counts(project):
-    # Tier 2 country allocation: 790,000,000 TPP for 2025-2027 (secondary).
+    # 15 CFR 742.6(b)(10)(iii)(B)(1): "a per-country allocation of 790,000,000 TPP for the
+    # period from 2025 to 2027" (read in 90 FR 4544; the H100e figure is a conversion).
     alloc = pathways(project.query("Israel", SCENARIO, FRAMEWORK_DAY))["country_allocation"]
     assert alloc.ceiling_tpp == 790_000_000
     assert alloc.ceiling_h100e == pytest.approx(49_900, abs=5)
     assert alloc.counts_against_country_allocation is True
-    assert alloc.status is Status.secondary
+    assert alloc.status is Status.primary
 
 
 def with_arrangement(country: Country, since: dt.date) -> Country:
@@ -101,19 +102,19 @@ def with_arrangement(country: Country, since: dt.date) -> Country:
     return country.model_copy(update={"facts": {"g2g_arrangement": [fact]}})
 
 
-def test_allocation_doubles_with_a_government_arrangement_from_its_date(project):
-    # A g2g arrangement doubles the Tier 2 allocation (secondary): ~99,800 H100e.
+def test_an_arrangement_opens_nveu_from_its_date_and_leaves_the_allocation(project):
+    # Supp. No. 10 to part 748, para. 12: NVEU "if there is a government-to-government
+    # arrangement"; only a Supp. No. 5(b) listing may raise the allocation (742.6(b)(10)(iii)(C)).
     from tierscope.service import build_result
 
     world = project.world(SCENARIO)
     il = with_arrangement(world.countries["IL"], dt.date(2025, 6, 1))
     before = build_result(evaluate(world, il, dt.date(2025, 5, 31)))
     after = build_result(evaluate(world, il, dt.date(2025, 6, 1)))
-    assert pathways(before)["country_allocation"].ceiling_tpp == 790_000_000
-    doubled = pathways(after)["country_allocation"]
-    assert doubled.ceiling_tpp == 1_580_000_000
-    assert doubled.ceiling_h100e == pytest.approx(99_800, abs=10)
-    assert doubled.provision == "framework_2025.country_allocation_doubled"
+    assert "nveu" not in pathways(before) and "nveu" in pathways(after)
+    for r in (before, after):
+        alloc = pathways(r)["country_allocation"]
+        assert (alloc.ceiling_tpp, alloc.ceiling_up_to_tpp) == (790_000_000, None)
 
 
 def test_tier3_has_no_lpp_and_a_presumption_of_denial(project):
@@ -130,11 +131,12 @@ def test_tier1_has_aia_without_a_ceiling(project):
     assert aia.status is Status.primary
 
 
-def test_nveu_is_outside_the_allocation_and_carries_unverified_status(project):
-    # 748.15(a)(2)(iii)(B): NVEU allocations "do not count towards ... country allocations".
-    nveu = pathways(project.query("Israel", SCENARIO, FRAMEWORK_DAY))["nveu"]
+def test_nveu_is_outside_the_allocation_and_rests_on_the_table(project):
+    # 748.15(a)(2)(iii)(B): NVEU allocations "do not count towards or impact country allocations".
+    r = project.query("Israel", "israel-arrangement", FRAMEWORK_DAY)
+    nveu = pathways(r)["nveu"]
     assert nveu.counts_against_country_allocation is False
-    assert nveu.status is Status.unverified  # the quarterly table has not been read
+    assert all(u.status is Status.primary for u in nveu.parameters)  # Table 1, read
 
 
 def test_uveu_in_tier2_is_bounded_by_a_7_percent_share(project):
@@ -143,10 +145,12 @@ def test_uveu_in_tier2_is_bounded_by_a_7_percent_share(project):
     assert any(s.endswith(": 7%") for s in uveu.share_limits)
 
 
-def test_us_headquartered_uveu_share_floor_is_an_exception_to_the_tier1_floor(project):
-    uveu = pathways(project.query("US", SCENARIO, FRAMEWORK_DAY))["uveu"]
-    assert uveu.provision == "framework_2025.uveu_united_states"
-    assert sorted(s.rsplit(": ", 1)[1] for s in uveu.share_limits) == ["50%", "75%"]
+def test_no_uveu_share_is_shown_as_a_ceiling_in_tier1(project):
+    # Supp. No. 10 para. 6 limits compute outside Supp. No. 5(a) (25% in aggregate) and a
+    # US-headquartered UVEU's compute outside the US (50%): no ceiling in a 5(a) destination.
+    for code in ("US", "FR"):
+        uveu = pathways(project.query(code, SCENARIO, FRAMEWORK_DAY))["uveu"]
+        assert uveu.ceiling_tpp is None and uveu.share_limits == []
 
 
 def test_the_framework_is_not_in_force_before_13_january_2025(project):

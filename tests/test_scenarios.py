@@ -19,15 +19,12 @@ def pathways(r):
     return {p.id: p for p in r.pathways}
 
 
-def test_israel_arrangement_doubles_israels_allocation_only(project):
-    il = project.query("Israel", "israel-arrangement", DAY)
-    assert pathways(il)["country_allocation"].ceiling_tpp == 2 * 790_000_000
-    assert (
-        pathways(project.query("India", "israel-arrangement", DAY))[
-            "country_allocation"
-        ].ceiling_tpp
-        == 790_000_000
-    )
+def test_israel_arrangement_may_raise_israels_allocation_only(project):
+    # 15 CFR 742.6(b)(10)(iii)(C): a Supp. No. 5(b) allocation "may be increased up to 100%"
+    alloc = pathways(project.query("Israel", "israel-arrangement", DAY))["country_allocation"]
+    assert (alloc.ceiling_tpp, alloc.ceiling_up_to_tpp) == (790_000_000, 2 * 790_000_000)
+    india = pathways(project.query("India", "israel-arrangement", DAY))["country_allocation"]
+    assert (india.ceiling_tpp, india.ceiling_up_to_tpp) == (790_000_000, None)
 
 
 def test_israel_tier1_moves_israel_and_only_israel(project):
@@ -47,7 +44,9 @@ def test_tier2_caps_halved_and_lpp_500(project):
 
 def test_scenarios_compose_with_plus(project):
     r = project.query("Israel", "framework-2025+israel-arrangement+tier2-caps-halved", DAY)
-    assert pathways(r)["country_allocation"].ceiling_tpp == 790_000_000  # halved, then doubled
+    alloc = pathways(r)["country_allocation"]
+    # halved, then "up to 100%" more for a Supp. No. 5(b) destination
+    assert (alloc.ceiling_tpp, alloc.ceiling_up_to_tpp) == (395_000_000, 790_000_000)
     assert r.scenario == "framework-2025+israel-arrangement+tier2-caps-halved"
 
 

@@ -316,7 +316,15 @@ def _param_uses(p: Provision) -> list[tuple[str, str]]:
             uses.append((pw.ceiling.param, "ceiling"))
             if pw.ceiling.times is not None:
                 uses.append((pw.ceiling.times, "times"))
+            if pw.ceiling.up_to_increase is not None:
+                uses.append((pw.ceiling.up_to_increase, "up_to_increase"))
         uses.extend((s, "share_limits") for s in pw.share_limits)
+        if pw.routing is not None:
+            uses.extend(
+                (o.order_tpp_gte, "order_tpp_gte")
+                for o in pw.routing.obligations
+                if o.order_tpp_gte is not None
+            )
     return uses
 
 
@@ -324,7 +332,9 @@ _ROLE_KEY = {
     "in_param": "in_param",
     "ceiling": "param",
     "times": "times",
+    "up_to_increase": "up_to_increase",
     "share_limits": "share_limits",
+    "order_tpp_gte": "order_tpp_gte",
 }
 
 
@@ -888,7 +898,9 @@ class _Checker:
             "in_param": (Unit.countries,),
             "ceiling": (Unit.tpp,),
             "times": (Unit.multiplier, Unit.count),
+            "up_to_increase": (Unit.percent,),
             "share_limits": (Unit.percent,),
+            "order_tpp_gte": (Unit.tpp,),
         }[role]
         if param.unit in want:
             return True
@@ -1320,6 +1332,8 @@ class _Checker:
                 for b in exception_bases(p, {i: v.prov for i, v in self.provs.items()})
             ):
                 continue  # it depends on a provision with an error: fix that one first
+            if self._reads_empty_list(p):
+                continue  # a list published empty (e.g. Supp. No. 5(b)) waits for a scenario
             if pid not in self.holds_in:
                 self.add(
                     info.path, info.line, "warning", "never-applies",
@@ -1333,6 +1347,16 @@ class _Checker:
                     f"{p.id} can never apply: its condition holds only where its base {base} "
                     "does not apply (an exception is only considered where its base applies)",
                 )  # fmt: skip
+
+    def _reads_empty_list(self, p: Provision) -> bool:
+        """Whether `p` tests membership of a country list that is empty on some date."""
+        return any(
+            isinstance(n, FactTest)
+            and n.op == "in_param"
+            and n.operand in self.params
+            and any(dv.value == [] for dv in self.params[n.operand].values.values())
+            for n in walk(p.when)
+        )
 
     def _tainted_outputs(self) -> set[str]:
         """Outputs that depend on a provision with an error (no never-applies cascades)."""

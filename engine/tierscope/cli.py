@@ -21,20 +21,22 @@ from .render import (
     query_md,
 )
 from .service import DEFAULT_SCENARIO, Project
+from .vocabulary import DEFAULT_ITEM, ITEMS
 
 app = typer.Typer(
     name="tierscope",
     help=(
         "Answer what a country can acquire in advanced AI chips (ECCN 3A090.a/4A090.a) under "
         "US export-control regimes: its tier, licence picture and the ceiling of every pathway, "
-        "each traced to the rule and citation behind it.\n\n"
+        "each traced to the rule and citation behind it. Without --scenario every command "
+        "answers current-law: the law in force on the date asked.\n\n"
         "Examples:\n\n"
         "  tierscope query Israel\n\n"
-        "  tierscope query il --as-of 2025-06-01 --format json\n\n"
-        "  tierscope explain ISR\n\n"
-        "  tierscope countries --tier 1\n\n"
+        "  tierscope query il --scenario framework-2025 --as-of 2025-03-01 --format json\n\n"
+        "  tierscope explain ISR --scenario framework-2025 --as-of 2025-03-01\n\n"
+        "  tierscope countries --scenario framework-2025 --as-of 2025-03-01 --tier 1\n\n"
         "  tierscope compare Israel\n\n"
-        '  tierscope acquire Israel --chips "1000 x B200" --as-of 2025-06-01\n\n'
+        '  tierscope acquire Israel --chips "1000 x B200" --scenario framework-2025 --as-of 2025-03-01\n\n'
         "  tierscope pathways Israel -s framework-2025 --target 100000 --by 2027-12-31\n\n"
         "  tierscope check\n\n" + EXIT_CODES_HELP
     ),
@@ -65,6 +67,13 @@ FormatOpt = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table (default), json, csv or md.")
 ]
 
+ItemOpt = Annotated[
+    str,
+    typer.Option(
+        "--item",
+        help="What is exported: 3A090.a (AI chips, default) or 4E091 (model weights; framework only).",
+    ),
+]
 
 AssumeOpt = Annotated[
     list[str] | None,
@@ -168,22 +177,27 @@ def query(
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
     with_: WithOpt = None,
+    item: ItemOpt = DEFAULT_ITEM,
 ) -> None:
-    """Tier, licence picture, pathway ceilings and total reachable compute.
+    """Tier, licence picture, pathway ceilings and total reachable compute, under the law in
+    force on the date unless --scenario names another regime or scenario.
 
-    Examples: tierscope query Israel; tierscope query IL --scenario current-law --as-of 2026-02-01;
-    tierscope query IL --scenario framework-2025+israel-arrangement --assume lpp_consignees_per_year=20;
+    Examples: tierscope query Israel; tierscope query IL --scenario framework-2025 --as-of 2025-03-01;
+    tierscope query IL --scenario framework-2025+israel-arrangement --assume nveu_count=1;
+    tierscope query Israel --scenario framework-2025 --as-of 2025-03-01 --item 4E091;
     tierscope query Israel -s framework-2025 --as-of 2025-06-01 --with g2g-arrangement --with nveu
     """
     day = parse_date(as_of)
     assumptions = parse_assume(assume)
+    if item not in ITEMS:
+        raise TierscopeError(f"--item {item!r}: use one of {', '.join(ITEMS)}")
     project = _project()
     _check_assumptions(project, assumptions)
     if with_:
         from .routes import with_routes
 
         scenario = with_routes(project, scenario, with_, country, day, assumptions)
-    results = [project.query(c, scenario, day, assumptions) for c in country]
+    results = [project.query(c, scenario, day, assumptions, item=item) for c in country]
     if format is OutputFormat.json:
         print(query_json(results))
     elif format is OutputFormat.csv:
@@ -208,18 +222,22 @@ def explain(
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     as_of: AsOfOpt = None,
     format: FormatOpt = OutputFormat.table,
+    item: ItemOpt = DEFAULT_ITEM,
 ) -> None:
-    """Why: the facts, the provisions that applied (and which were overridden),
-    the parameters used with their sources, and the citations.
+    """Why: the facts, the provisions that applied (and which were overridden), those in
+    force whose conditions did not hold (why not), the parameters used with their sources,
+    and the citations.
 
-    Example: tierscope explain Israel --as-of 2025-06-01
+    Example: tierscope explain Israel --scenario framework-2025 --as-of 2025-03-01
     """
     day = parse_date(as_of)
+    if item not in ITEMS:
+        raise TierscopeError(f"--item {item!r}: use one of {', '.join(ITEMS)}")
     project = _project()
-    ev = project.evaluate(country, scenario, day)
+    ev = project.evaluate(country, scenario, day, item=item)
     from .service import build_result
 
-    r = build_result(ev)
+    r = build_result(ev, law=project.law_on(ev.world, day))
     if format is OutputFormat.json:
         print(
             r.model_dump_json(
@@ -252,9 +270,9 @@ def countries(
     as_of: AsOfOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
-    """List countries with their tier and EAR country groups on a date.
+    """List countries with their tier and EAR country groups on a date (default: today).
 
-    Example: tierscope countries --tier 1
+    Example: tierscope countries --scenario framework-2025 --as-of 2025-03-01 --tier 1
     """
     day = parse_date(as_of)
     project = _project()
@@ -268,6 +286,7 @@ def countries(
         if tier is None or t == tier:
             rows.append(
                 {
+                    "as_of": str(day),
                     "country": code,
                     "name": ev.country.name,
                     "tier": t,
@@ -275,6 +294,9 @@ def countries(
                     "groups": sorted(ev.inputs["groups"]),
                 }
             )
+    banner = project.law_on(world, day).banner
+    if banner and format is OutputFormat.table:
+        out.print(f"[bold yellow]{banner}[/bold yellow]", highlight=False)
     _print_rows(rows, format, title=f"{world.title}, as of {day}")
 
 
@@ -445,6 +467,8 @@ def acquire(
                 "eccn": line.eccn,
                 "licence_required": result.licence_required,
                 "route": result.route,
+                "authorisation": result.authorisation,
+                "licence_application": result.licence_application,
                 "share_of_allocation_pct": result.share_of_allocation_pct,
             }
             for line in result.order

@@ -15,10 +15,11 @@ from .compile import message
 from .durable_adapter import DurableAdapter, default_adapter
 from .errors import RuleConflictError
 from .facts import OrderFacts, input_facts, output_defaults
+from .models.condition import FactTest, walk
 from .models.country import Country
 from .models.provision import Provision
 from .precedence import Resolution, resolve
-from .vocabulary import FACTS, REQUIRED_OUTPUTS
+from .vocabulary import DEFAULT_ITEM, FACTS, REQUIRED_OUTPUTS
 from .world import World
 
 
@@ -57,13 +58,19 @@ def evaluate(
     memo: bool = True,
     hq: Country | None = None,
     order: OrderFacts | None = None,
+    item: str = DEFAULT_ITEM,
 ) -> Evaluation:
     """Evaluate one (world, country, day). `memo=False` forces a durable-rules run."""
     compiled = world.compiled
     any_in_force, defined = compiled.in_force(day)
     if not any_in_force:
         _not_in_force(world, day)
-    inputs = input_facts(country, day, hq=hq, order=order)
+    if item != DEFAULT_ITEM and not _reads_item(world, day):
+        raise RuleConflictError(
+            f"{world.scenario_id} has no provisions for {item} in force on {day}: its rules "
+            f"there are about {DEFAULT_ITEM} items only; try --scenario framework-2025"
+        )
+    inputs = input_facts(country, day, hq=hq, order=order, item=item)
     members = compiled.memberships_on(inputs, day)
     key = (compiled.memo_key, compiled.signature(inputs, day, members))
     derived = _MEMO.get(key) if memo else None
@@ -85,6 +92,17 @@ def evaluate(
         {**inputs, **derived.facts},
         derived.resolutions,
         derived.applicable,
+    )
+
+
+def _reads_item(world: World, day: dt.date) -> bool:
+    """Whether a provision in force on `day` distinguishes items (only then does an item
+    other than 3A090.a have an answer; other regimes' rules are about chips only)."""
+    return any(
+        isinstance(n, FactTest) and n.fact == "item"
+        for p in world.regime.provisions
+        if p.valid.contains(day)
+        for n in walk(p.when)
     )
 
 

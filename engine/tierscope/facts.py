@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .models.country import COUNTRY_FACTS, Country
-from .vocabulary import FACTS
+from .vocabulary import DEFAULT_ITEM, FACTS
 
 Facts = dict[str, Any]
 
@@ -30,6 +30,7 @@ def input_facts(
     day: dt.date,
     hq: Country | None = None,
     order: OrderFacts | None = None,
+    item: str = DEFAULT_ITEM,
 ) -> Facts:
     """The facts in force on `day`: destination, its groups and dated facts, the
     consignee's headquarters (the destination itself unless given), and the order."""
@@ -40,6 +41,7 @@ def input_facts(
         "groups": groups,
         "hq_country": hq.code,
         "hq_groups": groups if hq is country else hq.groups_on(day),
+        "item": item,
         "order": order is not None,
         "order_max_tpp": order.max_tpp if order else 0,
         "order_max_dram_gb_s": order.max_dram_gb_s if order else 0,

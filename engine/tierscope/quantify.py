@@ -39,6 +39,7 @@ def parameter_use(params: Mapping[str, Parameter], pid: str, day: dt.date) -> Pa
         effective=effective,
         status=dv.status,
         references=[r.text for r in dv.references],
+        note=dv.note,
     )
 
 
@@ -79,13 +80,19 @@ def pathway_result(
     assert pw is not None
     uses: list[ParameterUse] = []
     tpp: int | None = None
+    up_to: int | None = None
     if pw.ceiling != "unbounded":
         tpp, uses = ceiling_tpp(pw.ceiling, params, day)
+        if pw.ceiling.up_to_increase is not None:
+            inc = parameter_use(params, pw.ceiling.up_to_increase, day)
+            assert isinstance(inc.value, int)
+            uses.append(inc)
+            up_to = tpp + tpp * inc.value // 100
     share_uses = [parameter_use(params, s, day) for s in pw.share_limits]
     uses.extend(share_uses)
+    # the row's status is the legal figure's (TPP); the H100e conversion's status is shown
+    # beside the conversion and counted in the answer's status (service._shared_parts)
     statuses = [*(w.status for w in winners), *(u.status for u in uses)]
-    if tpp is not None:
-        statuses.append(h100.status)
     assert isinstance(h100.value, int)
     return PathwayResult(
         id=pw.id,
@@ -93,6 +100,7 @@ def pathway_result(
         ceiling_tpp=tpp,
         ceiling_h100e=None if tpp is None else to_h100e(tpp, h100.value),
         ceiling_dense_bf16_pflops=None if tpp is None else to_bf16_pflops(tpp),
+        ceiling_up_to_tpp=up_to,
         per=pw.per,
         counts_against_country_allocation=pw.counts_against_country_allocation,
         status=weakest(statuses),

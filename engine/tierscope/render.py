@@ -32,6 +32,8 @@ def fmt_num(v: float | None, digits: int = 1) -> str:
 
 
 def ceiling_text(p: PathwayResult) -> str:
+    if p.ceiling_tpp is not None and p.ceiling_up_to_tpp is not None:
+        return f"{p.ceiling_tpp:,} TPP (may be raised up to {p.ceiling_up_to_tpp:,})"
     if p.ceiling_tpp is not None:
         return f"{p.ceiling_tpp:,} TPP"
     if p.share_limits:
@@ -122,13 +124,17 @@ def print_query_table(
     console: Console, results: Sequence[QueryResult], notes: Sequence[str]
 ) -> None:
     for r in results:
+        if r.banner:
+            console.print(f"[bold yellow]{r.banner}[/bold yellow]", highlight=False)
         console.print(
             f"[bold]{r.country_name} ({r.country})[/bold]  |  {r.scenario_title} "
             f"[dim]({r.scenario})[/dim]  |  as of {r.as_of}"
+            + (f"  |  law in force: {r.regime_in_force}" if r.regime_in_force else "")
         )
         console.print(
             f"  Tier [bold]{r.tier if r.tier is not None else 'none (no tiers in this regime)'}[/bold]   "
-            f"Licence required for 3A090.a/4A090.a: [bold]{'yes' if r.licence_required else 'no'}[/bold]   "
+            f"Licence required for {'3A090.a/4A090.a' if r.item == '3A090.a' else r.item}: "
+            f"[bold]{'yes' if r.licence_required else 'no'}[/bold]   "
             f"Review: [bold]{r.review_policy or '-'}[/bold]"
         )
         if r.review_detail:
@@ -191,10 +197,13 @@ def print_query_table(
                 highlight=False,
             )
         for w in r.warnings:
-            console.print(f"  [yellow]Caution:[/yellow] {w}", highlight=False)
+            if w != r.banner:
+                console.print(f"  [yellow]Caution:[/yellow] {w}", highlight=False)
         console.print(
             f"  [dim]H100e = TPP / {r.h100_tpp.value:,} (TPP of one H100, {r.h100_tpp.status.value}); "
-            f"dense BF16 FLOP/s = TPP/16 x 10^12. Answer status: {r.status.value}. "
+            f"dense BF16 FLOP/s = TPP/16 x 10^12. Answer status: {r.status.value}"
+            + (f" (weakest input: {r.status_reason.split(': ', 1)[1]})" if r.status_reason else "")
+            + ". "
             f"`tierscope explain {r.country} --scenario {r.scenario}` shows the rules.[/dim]"
         )
         console.print()
@@ -205,6 +214,8 @@ def print_query_table(
 def print_explain(
     console: Console, r: QueryResult, facts: dict[str, Any], group_sources: list[str]
 ) -> None:
+    if r.banner:
+        console.print(f"[bold yellow]{r.banner}[/bold yellow]", highlight=False)
     console.print(
         f"[bold]Why: {r.country_name} ({r.country}) under {r.scenario_title}, as of {r.as_of}[/bold]"
     )
@@ -373,9 +384,12 @@ def compare_md(comp) -> str:
 
 
 def print_acquire(console: Console, a) -> None:
+    if a.banner:
+        console.print(f"[bold yellow]{a.banner}[/bold yellow]", highlight=False)
     console.print(
         f"[bold]{a.country_name} ({a.country})[/bold], consignee headquartered in {a.consignee_hq}  |  "
         f"{a.scenario_title} [dim]({a.scenario})[/dim]  |  as of {a.as_of}"
+        f"  |  law in force: {a.regime_in_force}"
     )
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("Chips", "TPP each", "TPP total", "ECCN", "Status"):
@@ -399,6 +413,11 @@ def print_acquire(console: Console, a) -> None:
     console.print(
         f"  Route: [bold]{a.route_title}[/bold]" + (f" [dim]({a.route})[/dim]" if a.route else "")
     )
+    console.print(
+        f"  Authorisation: [bold]{a.authorisation}[/bold]   Licence application: "
+        f"{'yes' if a.licence_application else 'no'}",
+        highlight=False,
+    )
     if a.country_allocation_tpp:
         counted = "counts" if a.counts_against_country_allocation else "does not count"
         console.print(
@@ -413,8 +432,11 @@ def print_acquire(console: Console, a) -> None:
         )
     for e in a.explanation:
         console.print(f"  - {e}", highlight=False)
+    for o in a.obligations:
+        console.print(f"  Condition: {o}", highlight=False)
     for w in a.warnings:
-        console.print(f"  [yellow]Caution:[/yellow] {w}", highlight=False)
+        if w != a.banner:
+            console.print(f"  [yellow]Caution:[/yellow] {w}", highlight=False)
     console.print(
         f"  [dim]Status: {a.status.value}. Citations: {'; '.join(a.citations)}[/dim]",
         highlight=False,

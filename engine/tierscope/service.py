@@ -18,22 +18,42 @@ from .describe import describe
 from .errors import RuleConflictError
 from .evaluate import Evaluation, evaluate
 from .loader import RuleBase, load_rulebase
-from .models.common import weakest
+from .models.common import Status, weakest
 from .models.condition import FactTest, walk
 from .models.parameter import Parameter
 from .models.provision import Provision, ReviewPolicy
-from .models.result import DealResult, Firing, NotApplied, ParameterUse, QueryResult
+from .models.result import (
+    DealResult,
+    Firing,
+    NotApplied,
+    ParameterUse,
+    PathwayResult,
+    QueryResult,
+)
 from .models.scenario import Scenario
 from .paths import data_dirs
 from .precedence import Resolution
 from .quantify import H100_PARAM, parameter_use, pathway_result, to_h100e, total_reachable
 from .scenario import apply_scenario, build_world
+from .vocabulary import DEFAULT_ITEM
 from .world import World
 
 if TYPE_CHECKING:
     from .models.chip import ChipSpec
 
-DEFAULT_SCENARIO = "framework-2025"
+# With no --scenario every command answers the law in force on the date asked.
+DEFAULT_SCENARIO = "current-law"
+# The timeline scenario whose windows say which regime was the law on a date.
+LAW_TIMELINE = "current-law"
+
+
+@dataclass(frozen=True)
+class LawContext:
+    """Which regime was the law on a date, and a banner when the answer is another one."""
+
+    regime_in_force: str
+    regime_in_force_title: str
+    banner: str | None
 
 
 @dataclass
@@ -87,11 +107,51 @@ class Project:
     def country_code(self, query: str) -> str:
         return resolve_country(query, self.rulebase.countries)
 
+    def law_on(self, world: World, day: dt.date) -> LawContext:
+        """The regime in force on `day` (from the windows of `current-law`), and a banner
+        when `world` answers as a regime that was not the law on that day."""
+        rb = self.rulebase
+        timeline = rb.scenarios.get(LAW_TIMELINE)
+        root = world.regime.header.id
+        if root not in rb.regimes and root in rb.scenarios and rb.scenarios[root].regimes:
+            timeline = rb.scenarios[root]
+        windows = (timeline.regimes or []) if timeline is not None else []
+        current = next(
+            (
+                w
+                for w in windows
+                if (w.start is None or w.start <= day) and (w.until is None or day < w.until)
+            ),
+            None,
+        )
+        if current is None or current.regime not in rb.regimes:
+            return LawContext(root, world.regime.header.title, None)
+        law_title = rb.regimes[current.regime].header.title
+        banner = None
+        if root in rb.regimes and root != current.regime:
+            own = [w for w in windows if w.regime == root]
+            spans = "; ".join(
+                f"{w.start or 'earlier'} to {w.until or 'today'}"
+                + (f" ({w.note})" if w.note else "")
+                for w in own
+            )
+            banner = (
+                f"Not the law on {day}: {world.title} answers as {root}, which was the law "
+                f"{spans or 'on no date'}. The law in force was {current.regime} "
+                f"({law_title}): use --scenario {LAW_TIMELINE}."
+            )
+        return LawContext(current.regime, law_title, banner)
+
     def evaluate(
-        self, country: str, scenario: str, day: dt.date, assume: Mapping[str, int] | None = None
+        self,
+        country: str,
+        scenario: str,
+        day: dt.date,
+        assume: Mapping[str, int] | None = None,
+        item: str = DEFAULT_ITEM,
     ) -> Evaluation:
         world = self.world(scenario, assume)
-        return evaluate(world, world.countries[self.country_code(country)], day)
+        return evaluate(world, world.countries[self.country_code(country)], day, item=item)
 
     def query(
         self,
@@ -99,11 +159,13 @@ class Project:
         scenario: str = DEFAULT_SCENARIO,
         day: dt.date | None = None,
         assume: Mapping[str, int] | None = None,
+        item: str = DEFAULT_ITEM,
     ) -> QueryResult:
         day = day or dt.date.today()
-        ev = self.evaluate(country, scenario, day, assume)
+        ev = self.evaluate(country, scenario, day, assume, item)
         # the chip catalogue is only read when a deal needs pricing (keeps `query` start-up fast)
-        return build_result(ev, self.chips if any(d.chips for d in ev.country.deals) else None)
+        chips = self.chips if any(d.chips for d in ev.country.deals) else None
+        return build_result(ev, chips, self.law_on(ev.world, day))
 
 
 def _value_text(value: object) -> str:
@@ -216,6 +278,7 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
                     used.setdefault(
                         node.operand, parameter_use(world.parameters, node.operand, day)
                     )
+    lists = list(used.values())  # country lists the deciding provisions read (Supp. No. 5 ...)
     for pw in pathways:
         for u in pw.parameters:
             used.setdefault(u.id, u)
@@ -228,7 +291,14 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
         "review_policy": review.policy if review else None,
         "review_detail": review.detail if review else None,
         "pathways": pathways,
-        "status": weakest([p.status for p in winners] + [pw.status for pw in pathways]),
+        "status": weakest(
+            [p.status for p in winners]
+            + [u.status for u in lists]
+            + [pw.status for pw in pathways]
+            # the H100e figures rest on the conversion as soon as any ceiling is a number
+            + ([h100.status] if any(pw.ceiling_tpp is not None for pw in pathways) else [])
+        ),
+        "status_reason": _weakest_input(winners, lists, pathways, h100),
         "citations": sorted({p.citation for p in winners}),
         "fired": _firings(ev),
         "not_applied": [
@@ -258,9 +328,55 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
     return parts
 
 
-def build_result(ev: Evaluation, chips: Mapping[str, ChipSpec] | None = None) -> QueryResult:
+def _weakest_input(
+    winners: list[Provision],
+    lists: list[ParameterUse],
+    pathways: list[PathwayResult],
+    h100: ParameterUse,
+) -> str:
+    """Name the input that sets the answer's status: the first of the weakest among the
+    provisions that defined an output and the parameters the pathways read."""
+    inputs: list[tuple[Status, str]] = [
+        (p.status, f"provision {p.id} ({p.citation})") for p in sorted(winners, key=lambda p: p.id)
+    ]
+    inputs.extend(
+        (u.status, f"parameter {u.id} from {u.effective}" + (f" ({u.note})" if u.note else ""))
+        for u in lists
+        if u.status is not Status.primary
+    )
+    for pw in pathways:
+        for u in pw.parameters:
+            note = f" ({u.note})" if u.note and u.status is not Status.primary else ""
+            inputs.append(
+                (u.status, f"parameter {u.id} = {_shown(u.value)} from {u.effective}{note}")
+            )
+        if pw.ceiling_tpp is not None:
+            inputs.append((h100.status, f"parameter {h100.id} = {h100.value:,} (H100e conversion)"))
+    if not inputs:
+        return ""
+    status, what = max(inputs, key=lambda i: i[0].rank)  # max keeps the first of equals
+    return f"{status.value}: {what}"
+
+
+def _shown(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def build_result(
+    ev: Evaluation,
+    chips: Mapping[str, ChipSpec] | None = None,
+    law: LawContext | None = None,
+) -> QueryResult:
     """Quantify one evaluation into a validated, cited QueryResult."""
     parts = _shared_parts(ev)
+    if law is not None:
+        parts = {
+            **parts,
+            "regime_in_force": law.regime_in_force,
+            "regime_in_force_title": law.regime_in_force_title,
+            "banner": law.banner,
+            "warnings": ([law.banner] if law.banner else []) + parts["warnings"],
+        }
     h100 = parts["h100_tpp"].value
     return QueryResult(
         country=ev.country.code,
@@ -269,6 +385,7 @@ def build_result(ev: Evaluation, chips: Mapping[str, ChipSpec] | None = None) ->
         scenario_title=ev.world.title,
         as_of=ev.day,
         groups=sorted(ev.inputs["groups"]),
+        item=ev.inputs["item"],
         deals=deal_results(ev, chips, h100),
         **parts,
     )

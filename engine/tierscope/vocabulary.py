@@ -20,6 +20,11 @@ COUNTRY_GROUPS: tuple[str, ...] = (
     "E:1", "E:2",
 )  # fmt: skip
 
+# Items a question can be about (`query --item`); 3A090.a stands for 3A090.a/4A090.a and
+# their .z equivalents, 4E091 for the model weights the framework controlled.
+ITEMS: tuple[str, ...] = ("3A090.a", "4E091")
+DEFAULT_ITEM = "3A090.a"
+
 FactKind = Literal["code", "groups", "bool", "int", "str"]
 
 
@@ -62,6 +67,13 @@ FACTS: dict[str, FactSpec] = {
             "int",
             "input",
             "Highest total DRAM bandwidth of any chip in the order, GB/s (0 without an order).",
+        ),
+        FactSpec(
+            "item",
+            "str",
+            "input",
+            "What is exported: 3A090.a (advanced AI chips, with 4A090.a) or 4E091 (model weights).",
+            ITEMS,
         ),
         FactSpec(
             "g2g_arrangement",
@@ -125,6 +137,7 @@ REVIEW_POLICIES: dict[str, str] = {
     "presumption-of-approval": "Licence applications are reviewed with a presumption of approval.",
     "case-by-case": "Licence applications are reviewed case by case.",
     "presumption-of-denial": "Licence applications are reviewed with a presumption of denial.",
+    "policy-of-denial": "Licence applications are reviewed under a policy of denial.",
     "allocation": (
         "Licence applications are reviewed against the destination's country allocation."
     ),

@@ -23,10 +23,57 @@ PATHWAY_ID_RE = re.compile(r"^[a-z0-9_]+$")
 
 
 class ParamRef(StrictModel):
-    """A ceiling read from a parameter, optionally multiplied by another parameter."""
+    """A ceiling read from a parameter, optionally multiplied by another parameter.
+
+    `up_to_increase`: a percent parameter by which the ceiling *may* be raised (at the
+    government's discretion, e.g. 742.6(b)(10)(iii)(C) "may be increased up to 100%").
+    The certain ceiling stays `param` (x `times`); the raised figure is reported as an
+    upper bound beside it, never as the ceiling itself.
+    """
 
     param: str
     times: str | None = None
+    up_to_increase: str | None = None
+
+
+Authorisation = Literal["no-licence", "licence-exception", "licence", "veu"]
+
+
+class Obligation(StrictModel):
+    """A condition of using a route, shown with an order (`acquire`): notice, reporting..."""
+
+    text: str = Field(min_length=10)
+    citation: str = Field(min_length=3)
+    order_tpp_gte: str | None = Field(
+        default=None, description="TPP parameter: shown only for orders at or above it"
+    )
+
+
+class Routing(StrictModel):
+    """How `acquire` routes one order through this pathway (law as data, not code).
+
+    - `rank`: open routes are tried in ascending rank; the first that fits is the route;
+    - `authorisation`: what authorises the export on this route;
+    - `usage`: which running total the order is checked against (`consignee-year` reads
+      --lpp-used, `country-allocation` reads --allocation-used, `none` = not counted);
+    - `only_for_veu`: the route exists only for a consignee that holds this VEU type;
+    - `beyond_ceiling`: review policy for an order past the ceiling;
+    - `obligations`: conditions of use shown with the order.
+    """
+
+    rank: StrictInt = Field(ge=0)
+    authorisation: Authorisation
+    usage: Literal["none", "consignee-year", "country-allocation"] = "none"
+    only_for_veu: Literal["nveu", "uveu"] | None = None
+    beyond_ceiling: str | None = None
+    obligations: list[Obligation] = Field(default_factory=list)
+
+    @field_validator("beyond_ceiling")
+    @classmethod
+    def _known(cls, v: str | None) -> str | None:
+        if v is not None and v not in REVIEW_POLICIES:
+            raise ValueError(f"unknown review policy {v!r}; known: {', '.join(REVIEW_POLICIES)}")
+        return v
 
 
 class Reach(StrictModel):
@@ -62,6 +109,7 @@ class Pathway(StrictModel):
         description="percent parameters limiting the share of an entity's compute placed here",
     )
     reach: Reach | None = None
+    routing: Routing | None = None  # absent: not a route for a single order in `acquire`
     note: str | None = None
 
     @field_validator("id")

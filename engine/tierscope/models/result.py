@@ -23,6 +23,7 @@ class ParameterUse(ResultModel):
     effective: dt.date
     status: Status
     references: list[str]
+    note: str | None = None  # the dated value's note (why its status, which table row)
 
 
 class PathwayResult(ResultModel):
@@ -31,6 +32,8 @@ class PathwayResult(ResultModel):
     ceiling_tpp: int | None  # None = unbounded (or bounded only by share_limits)
     ceiling_h100e: float | None
     ceiling_dense_bf16_pflops: float | None
+    # the most the ceiling may be raised to at the government's discretion ("up to"), if any
+    ceiling_up_to_tpp: int | None = None
     per: str
     counts_against_country_allocation: bool
     status: Status
@@ -120,3 +123,8 @@ class QueryResult(ResultModel):
     warnings: list[str] = []  # guidance and cautions that apply, each with its citation
     parameters_used: list[ParameterUse]  # every parameter the answer read, with provenance
     key_dates: list[str] = []  # the regime's dated events, for context
+    item: str = "3A090.a"  # what the question is about: 3A090.a (chips) or 4E091 (weights)
+    regime_in_force: str = ""  # the regime that was the law on as_of (from current-law)
+    regime_in_force_title: str = ""
+    banner: str | None = None  # set when the answer is a regime that was not the law on as_of
+    status_reason: str = ""  # the weakest input behind `status`, e.g. "unverified: ..."
