@@ -295,3 +295,17 @@ def test_an_entity_route_taken_by_two_countries_counts_one_entity_each(project):
     sa = project.query("SA", both, FRAMEWORK_DAY)
     nveu = next(a for a in sa.total_reachable.assumptions if a.id == "assumptions.nveu_count")
     assert nveu.value == 1
+
+
+def test_goal_search_counts_the_discretionary_increase_only_when_asked(project):
+    """742.6(b)(10)(iii)(C): a Supp. No. 5(b) allocation "may be increased up to 100%". The
+    certain allocation stays 790,000,000 TPP, so the arrangement alone reaches 100,000 H100e
+    only if the increase is granted in full (--up-to)."""
+    args = (project, "Israel", "framework-2025", dt.date(2027, 12, 31), "100000")
+    certain = goal_search(*args, exclude=["tier1-listing"])
+    assert ["g2g-arrangement"] not in [s.routes for s in certain.sets]
+    granted = goal_search(*args, exclude=["tier1-listing"], up_to=True)
+    assert granted.up_to and ["g2g-arrangement"] in [s.routes for s in granted.sets]
+    s = next(s for s in granted.sets if s.routes == ["g2g-arrangement"])
+    assert s.up_to_tpp is not None and s.total_tpp is not None
+    assert s.total_tpp < granted.target_tpp <= s.up_to_tpp
