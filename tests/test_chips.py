@@ -1,6 +1,7 @@
 """Chip catalogue and ECCN 3A090 classification, stated as facts and derived from the data files.
 
-Facts come from ../shared/reference/regulation.md (§2 thresholds, §5 chip table); the
+Facts come from ECCN 3A090 as amended by 90 FR 4544 (thresholds) and the chip data sheets
+cited in rules/chips/*.yaml; the
 classification is derived from rules/chips/*.yaml and rules/parameters/eccn_3a090/*.yaml.
 """
 

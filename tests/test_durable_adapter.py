@@ -1,4 +1,4 @@
-"""One test per durable-rules trap (see ../shared/design.md), each proving its guard works.
+"""One test per durable-rules trap (see docs/architecture.md), each proving its guard works.
 
 Every test here fails if the guard in `tierscope.durable_adapter` (or in the compiler or
 models, for the number traps) is removed; the docstring of each test says which guard.

@@ -194,18 +194,16 @@ def test_macau_added_to_the_tier1_list_would_stay_tier3(project):
 
 
 def test_unordered_disagreeing_provisions_are_a_conflict_naming_both(project):
-    # Default logic: without the D:5 exclusion, Tier 1 and Tier 3 would both apply to a
-    # listed destination in D:5 and neither is an exception to the other.
-    from tierscope.models.condition import FactTest
+    # Default logic: without Tier 3's exception to the Tier 1 label, Tier 1 and Tier 3 would
+    # both apply to a listed destination in D:5 and neither is an exception to the other.
     from tierscope.models.regime import Regime
     from tierscope.world import World
 
     world = project.world(SCENARIO)
-    listed_only = FactTest.model_validate(
-        {"fact": "country", "in_param": "framework_2025.tier1_destinations"}
-    )
     provisions = tuple(
-        p.model_copy(update={"when": listed_only}) if p.id == "framework_2025.tier1_listed" else p
+        p.model_copy(update={"exception_to": "framework_2025.tier2_default"})
+        if p.id == "framework_2025.tier3_d5_macau"
+        else p
         for p in world.regime.provisions
     )
     naive = World(
@@ -215,12 +213,32 @@ def test_unordered_disagreeing_provisions_are_a_conflict_naming_both(project):
         world.parameters,
         world.countries,
     )
-    fr = world.countries["FR"]
-    d5 = fr.model_copy(update={"groups": fr.groups.model_copy(update={"members": ["D:5"]})})
+    d5 = _listed_in_d5(world)
     with pytest.raises(RuleConflictError) as err:
         evaluate(naive, d5, FRAMEWORK_DAY)
     assert "framework_2025.tier1_listed" in str(err.value)
     assert "framework_2025.tier3_d5_macau" in str(err.value)
+
+
+def _listed_in_d5(world):
+    fr = world.countries["FR"]  # in Supp. No. 5(a)
+    return fr.model_copy(update={"groups": fr.groups.model_copy(update={"members": ["D:5"]})})
+
+
+def test_tier3_prevails_over_every_tier1_provision_through_their_label(project):
+    # Our reading (rules/OPEN_QUESTIONS.md): D:5 and Macau are Tier 3 even if listed in
+    # Supp. No. 5(a); the precedence is written once, as an exception to the label
+    # framework_2025.tier1 that both Tier 1 provisions carry.
+    world = project.world(SCENARIO)
+    ev = evaluate(world, _listed_in_d5(world), FRAMEWORK_DAY)
+    assert ev.value("tier") == 3
+    assert [p.id for p in ev.resolutions["tier"].overridden] == [
+        "framework_2025.tier1_listed",
+        "framework_2025.tier2_default",
+    ]
+    us = world.countries["US"]
+    us_d5 = us.model_copy(update={"groups": us.groups.model_copy(update={"members": ["D:5"]})})
+    assert evaluate(world, us_d5, FRAMEWORK_DAY).value("tier") == 3
 
 
 def test_every_answer_cites_its_rules(project):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import LoadError, OrderParseError, RuleConflictError, TierscopeError, UnknownChipError
-from .loader import validate
+from .loader import validate_one
 from .models.chip import ChipSpec, Classification
 from .models.common import Status, weakest
 from .models.parameter import Parameter
@@ -58,7 +58,7 @@ def load_chips(rules_dir: Path) -> dict[str, ChipSpec]:
     names: dict[str, tuple[str, Path]] = {}  # normalised name/alias -> (chip id, file)
     for path in sorted(folder.glob("*.yaml")):
         data = read_yaml(path)
-        chip = validate(ChipSpec, data, path)
+        chip = validate_one(ChipSpec, data, path)
         if chip.id != path.stem:
             line = data.key_lines.get("id") if isinstance(data, LineDict) else None
             raise LoadError(
@@ -375,7 +375,12 @@ def parse_order(text: str, chips: Mapping[str, ChipSpec]) -> list[OrderLine]:
                 f"cannot read {part!r} in the chip order: expected '<count> x <chip>', "
                 f"e.g. {EXAMPLE_ORDER!r}"
             )
-        count = int(re.sub(r"[,_]", "", m.group("count")))
+        digits = re.sub(r"[,_]", "", m.group("count"))
+        if len(digits.lstrip("0")) > len(
+            str(MAX_ORDER_COUNT)
+        ):  # int() of thousands of digits fails
+            raise OrderParseError(f"chip count in {part[:40]!r} is larger than {MAX_ORDER_COUNT:,}")
+        count = int(digits)
         if count <= 0:
             raise OrderParseError(f"the chip count must be positive in {part!r}")
         if count > MAX_ORDER_COUNT:

@@ -1,7 +1,9 @@
 """The `tierscope` command line (typer). Every user error exits with a documented code
 and a one-line message, never a traceback (set TIERSCOPE_DEBUG=1 to see one)."""
 
+import contextlib
 import datetime as dt
+import errno
 import os
 import re
 import sys
@@ -11,9 +13,10 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from .errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, TierscopeError
+from .errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_USAGE, TierscopeError
 from .render import (
     OutputFormat,
+    literal,
     print_explain,
     print_query_table,
     query_csv,
@@ -46,8 +49,21 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
 # Piped or redirected tables get a readable width instead of rich's 80 columns.
-out = Console(width=None if sys.stdout.isatty() else 120, emoji=False, highlight=False)
+class _Console(Console):
+    """rich exits with 1 on a closed pipe (1 is `check`'s findings code): end quietly."""
+
+    def on_broken_pipe(self) -> None:
+        _output_failed(BrokenPipeError(errno.EPIPE, "Broken pipe"))
+
+
+# (stdout may be closed, `>&-`: then sys.stdout is None and main() reports it)
+out = _Console(
+    width=None if sys.stdout is not None and sys.stdout.isatty() else 120,
+    emoji=False,
+    highlight=False,
+)
 
 CountryArg = Annotated[
     list[str],
@@ -155,8 +171,12 @@ def _options(
     _FOLDERS.clear()
     for key, value in (("rules", rules), ("countries", countries)):
         if value is not None:
-            if not value.is_dir():
-                raise TierscopeError(f"--{key} {value}: not a folder")
+            try:
+                found = value.is_dir()
+            except OSError as exc:  # e.g. a name longer than the system allows
+                raise TierscopeError(f"--{key} {str(value)[:80]!r}: {exc.strerror}") from None
+            if not found:
+                raise TierscopeError(f"--{key} {str(value)[:80]!r}: not a folder")
             _FOLDERS[key] = value
 
 
@@ -308,11 +328,13 @@ def scenarios() -> None:
     rb = project.rulebase
     for sid in project.scenario_ids():
         if sid in rb.regimes:
-            out.print(f"[bold]{sid}[/bold]  (regime)  {rb.regimes[sid].header.title}")
+            out.print(
+                f"[bold]{literal(sid)}[/bold]  (regime)  {literal(rb.regimes[sid].header.title)}"
+            )
         else:
             sc = rb.scenarios[sid]
             base = f"base {sc.base}" if sc.base else "regimes by date"
-            out.print(f"[bold]{sid}[/bold]  ({base})  {sc.title}")
+            out.print(f"[bold]{literal(sid)}[/bold]  ({literal(base)})  {literal(sc.title)}")
 
 
 DEFAULT_COMPARE = ("pre-framework", "framework-2025", "post-rescission", "current-law")
@@ -628,12 +650,11 @@ def check(
 
     Examples: tierscope check; tierscope check ./my-rules; tierscope check ./my-scenario.yaml
     """
-    from pathlib import Path
-
     from .check import Report, run_check, scenario_findings
 
-    shipped = Project.shipped()
-    shipped_rules, shipped_countries = shipped.rules_dir, shipped.countries_dir
+    # `tierscope --rules DIR --countries DIR check` checks those folders, not the shipped ones
+    default = _project()
+    shipped_rules, shipped_countries = default.rules_dir, default.countries_dir
     targets: list[tuple[Path, Path, Path | None]] = []
     for raw in paths or []:
         p = Path(raw).expanduser()
@@ -651,14 +672,14 @@ def check(
         elif p.is_dir():
             targets.append((p, shipped_countries, None))
         else:
-            raise TierscopeError(f"nothing to check at {raw}: not a file or folder")
+            raise TierscopeError(f"nothing to check at {raw[:80]}: not a file or folder")
     if not targets:
         targets.append((shipped_rules, shipped_countries, None))
     reports: list[Report] = []
     for rules_dir, countries_dir, scenario_file in targets:
         report = run_check(rules_dir, countries_dir)
         if scenario_file is not None:
-            report = scenario_findings(report, scenario_file)
+            report = scenario_findings(report, scenario_file, rules_dir, countries_dir)
         reports.append(report)
     code = max(r.exit_code for r in reports)
     if format is OutputFormat.json:
@@ -713,11 +734,13 @@ def _print_rows(rows: list[dict], format: OutputFormat, title: str) -> None:
     else:
         from rich.table import Table
 
-        t = Table(title=title, pad_edge=False)
+        t = Table(title=literal(title), pad_edge=False)
         for col in rows[0] if rows else ["country"]:
             t.add_column(col)
         for r in rows:
-            t.add_row(*(", ".join(v) if isinstance(v, list) else str(v) for v in r.values()))
+            t.add_row(
+                *(literal(", ".join(v) if isinstance(v, list) else str(v)) for v in r.values())
+            )
         out.print(t)
         out.print(f"{len(rows)} countries")
 
@@ -735,15 +758,73 @@ def _fail(message: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
+def _prepare_streams() -> None:
+    """Output never fails on encoding: characters the terminal's encoding (e.g.
+    PYTHONIOENCODING=ascii) cannot show become '?', and user text in errors is escaped."""
+    for stream, errors in ((sys.stdout, "replace"), (sys.stderr, "backslashreplace")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot change
+                reconfigure(errors=errors)
+
+
+def _output_failed(exc: OSError) -> NoReturn:
+    """stdout went away: a closed pipe (`| head -1`) ends quietly with 0, as the reader
+    chose to stop; any other failure (a full disk) is one line and EXIT_OUTPUT."""
+    try:  # nothing more may reach the broken stream, not even at interpreter exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    if isinstance(exc, BrokenPipeError):
+        raise SystemExit(0)
+    _fail(f"cannot write the output: {exc.strerror or exc}", EXIT_OUTPUT)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors -> one line + exit code; bugs -> exit 70."""
+    if sys.stdout is None:
+        _fail("standard output is closed: nothing can be printed", EXIT_OUTPUT)
+    _prepare_streams()
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+    except OSError as exc:
+        if exc.errno in _OUTPUT_ERRNOS:
+            _output_failed(exc)
+        code = _internal(exc)
+    raise SystemExit(code)
+
+
+_OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _internal(exc: BaseException) -> NoReturn:
+    if os.environ.get("TIERSCOPE_DEBUG"):
+        raise exc
+    _fail(
+        f"internal error ({type(exc).__name__}: {exc}); rerun with TIERSCOPE_DEBUG=1 and report it",
+        EXIT_INTERNAL,
+    )
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         rv = app(args=argv, prog_name="tierscope", standalone_mode=False)
     except typer.Abort:
         _fail("aborted", EXIT_USAGE)
     except TierscopeError as exc:
         _fail(exc.message, exc.exit_code)
-    except (SystemExit, KeyboardInterrupt):
+    except SystemExit as exc:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            # typer's answer to a closed pipe (it exits 1, which is `check`'s findings code)
+            _output_failed(BrokenPipeError(errno.EPIPE, "Broken pipe"))
+        raise exc
+    except KeyboardInterrupt:
+        raise
+    except RecursionError:
+        _fail("input nested too deeply to process (see the limits in rules/README.md)", EXIT_USAGE)
+    except OSError:
         raise
     except Exception as exc:
         # click's usage errors (typer may vendor click, so match by shape, not by class)
@@ -753,11 +834,5 @@ def main(argv: list[str] | None = None) -> None:
             ctx = getattr(exc, "ctx", None)
             command = f"{ctx.command_path} --help" if ctx is not None else "tierscope --help"
             _fail(f"{exc.format_message()} (see {command})", EXIT_USAGE)
-        # a bug: say so plainly, keep the traceback for debugging
-        if os.environ.get("TIERSCOPE_DEBUG"):
-            raise
-        _fail(
-            f"internal error ({type(exc).__name__}: {exc}); rerun with TIERSCOPE_DEBUG=1 and report it",
-            EXIT_INTERNAL,
-        )
-    raise SystemExit(rv if isinstance(rv, int) else 0)
+        _internal(exc)  # a bug: say so plainly, keep the traceback for debugging
+    return rv if isinstance(rv, int) else 0

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import TierscopeError
+from .errors import NotInForceError, TierscopeError
 from .models.result import QueryResult, ResultModel
 from .service import Project
 
@@ -111,9 +111,7 @@ def compare(
             titles[col] = project.world(s, assume).title
             try:
                 results[col] = project.query(country, s, d, assume)
-            except TierscopeError as exc:
-                if exc.exit_code != 3:  # not "not in force": a real error
-                    raise
+            except NotInForceError as exc:  # a conflict or a gap is an error (exit 3)
                 results[col] = None
                 notes.append(f"{col}: {exc.message}")
         pathway_ids: list[str] = []

@@ -8,18 +8,11 @@ Python, and adds the resolved outputs to the next stage's fact. Derived facts su
 `tier: 2` therefore trigger further provisions, but only after exceptions have been
 settled, so an overridden value never leaks into a later stage.
 
-Conditions are compiled with negation pushed down to the leaves (durable-rules has no
-general `not`): every fact is always present in every message, so `not (x == v)` is
-exactly `x != v`. Country groups travel as one boolean per group (`groups_D_5`), which
-avoids durable-rules' array operators (`$iall` is false on an empty list). Membership of
-a code in a dated list parameter (`in_param`, e.g. the Tier 1 list) is likewise a boolean
-fact computed for the date (`country__in__framework_2025__tier1_destinations`), exactly as
-a country's groups are.
-
-durable-rules rejects a rule of 32 or more expressions (error code 113), so each
-provision's condition is put in disjunctive normal form and every conjunction becomes
-its own rule; a provision applies when any of its rules fires. A conjunction that is
-still too large, or a condition with too many branches, is a rule-file error.
+How a condition is written for durable-rules (its syntax, date encoding and limits) is
+in `durable_dialect`; this module plans the stages and keeps what the memo needs.
+Provisions with identical compiled conditions share one durable rule, so durable-rules'
+limit of rules per condition node is only reached by the rare rule set `check_limits`
+refuses.
 """
 
 from __future__ import annotations
@@ -33,163 +26,41 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .durable_dialect import (
+    _CODE_FACTS,
+    _and,
+    check_limits,
+    compile_condition,
+    date_window,
+    group_attr,
+    membership_attr,
+    memberships_on,
+    message,
+    split_rules,
+)
 from .errors import LoadError
-from .facts import date_int
-from .models.condition import All, Always, AnyOf, Condition, FactTest, Not, walk
+from .findings import Problems
+from .graphs import chain_text, find_cycles, graph_order
+from .models.condition import Condition, FactTest, walk
 from .models.parameter import Parameter
 from .models.provision import Provision
 from .models.regime import Regime
-from .vocabulary import COUNTRY_GROUPS, FACTS
+from .references import check_world
+from .vocabulary import FACTS
 
-_CODE_FACTS = frozenset(n for n, f in FACTS.items() if f.kind == "code")
-TRUE: dict[str, Any] = {"$gte": {"stage": 0}}
-FALSE: dict[str, Any] = {"$lt": {"stage": 0}}
-
-
-def group_attr(group: str, fact: str = "groups") -> str:
-    """(`D:5`, `groups`) -> `groups_D_5`: the boolean attribute carrying one country group."""
-    return f"{fact}_" + group.replace(":", "_")
-
-
-def _and(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    parts = [p for p in parts if p != TRUE]
-    if any(p == FALSE for p in parts):
-        return FALSE
-    if not parts:
-        return TRUE
-    return parts[0] if len(parts) == 1 else {"$and": parts}
-
-
-def _or(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    parts = [p for p in parts if p != FALSE]
-    if any(p == TRUE for p in parts):
-        return TRUE
-    if not parts:
-        return FALSE
-    return parts[0] if len(parts) == 1 else {"$or": parts}
-
-
-def _eq(attr: str, value: Any, negate: bool) -> dict[str, Any]:
-    return {"$neq": {attr: value}} if negate else {attr: value}
-
-
-def _date_window(start: dt.date | None, until: dt.date | None) -> dict[str, Any]:
-    parts = []
-    if start is not None:
-        parts.append({"$gte": {"as_of": date_int(start)}})
-    if until is not None:
-        parts.append({"$lt": {"as_of": date_int(until)}})
-    return _and(parts)
-
-
-def membership_attr(fact: str, param_id: str) -> str:
-    """The boolean attribute saying that code fact `fact` is in list parameter `param_id`."""
-    return f"{fact}__in__{param_id.replace('.', '__')}"
-
-
-def memberships_on(
-    refs: tuple[tuple[str, str], ...],
-    facts: Mapping[str, Any],
-    params: Mapping[str, Parameter],
-    day: dt.date,
-) -> dict[str, bool]:
-    """Membership facts for `day`: is facts[fact] in the list parameter, as in force then?"""
-    out = {}
-    for fact, pid in refs:
-        members = params[pid].value_at(day)
-        out[membership_attr(fact, pid)] = isinstance(members, list) and facts[fact] in members
-    return out
-
-
-def _fact_test(t: FactTest, params: Mapping[str, Parameter], negate: bool) -> dict[str, Any]:
-    op, operand = t.op, t.operand
-    # "any of" becomes "none of" under negation, and "all of" becomes "not all of"
-    combine_pos, combine_neg = (_or, _and) if not negate else (_and, _or)
-    if op == "equals":
-        return _eq(t.fact, operand, negate)
-    if op == "in":
-        return combine_pos([_eq(t.fact, v, negate) for v in operand])
-    if op == "has":
-        return {group_attr(operand, t.fact): not negate}
-    if op == "has_any":
-        return combine_pos([{group_attr(g, t.fact): not negate} for g in operand])
-    if op == "has_all":
-        return combine_neg([{group_attr(g, t.fact): not negate} for g in operand])
-    if op == "gte":
-        return {"$lt" if negate else "$gte": {t.fact: operand}}
-    if op == "lt":
-        return {"$gte" if negate else "$lt": {t.fact: operand}}
-    if op == "in_param":
-        if operand not in params:
-            raise LoadError(operand, f"condition names unknown parameter {operand!r}")
-        return {membership_attr(t.fact, operand): not negate}
-    raise AssertionError(f"unhandled operator {op}")
-
-
-def compile_condition(
-    cond: Condition, params: Mapping[str, Parameter], negate: bool = False
-) -> dict[str, Any]:
-    """The durable-rules JSON form of `cond` (negation pushed to the leaves)."""
-    if isinstance(cond, All):
-        parts = [compile_condition(c, params, negate) for c in cond.all]
-        return _or(parts) if negate else _and(parts)
-    if isinstance(cond, AnyOf):
-        parts = [compile_condition(c, params, negate) for c in cond.any]
-        return _and(parts) if negate else _or(parts)
-    if isinstance(cond, Not):
-        return compile_condition(cond.not_, params, not negate)
-    if isinstance(cond, Always):
-        return FALSE if negate else TRUE
-    assert isinstance(cond, FactTest)
-    return _fact_test(cond, params, negate)
-
-
-MAX_EXPRESSIONS = 30  # per durable-rules rule (it rejects 32 or more)
-MAX_BRANCHES = 64  # conjunctions per provision
-
-
-def dnf(expr: dict[str, Any]) -> list[list[dict[str, Any]]]:
-    """Disjunctive normal form of a compiled condition: a list of conjunctions of leaves."""
-    if "$and" in expr and len(expr) == 1:
-        result: list[list[dict[str, Any]]] = [[]]
-        for part in expr["$and"]:
-            result = [a + b for a in result for b in dnf(part)]
-            if len(result) > MAX_BRANCHES:
-                raise OverflowError
-        return result
-    if "$or" in expr and len(expr) == 1:
-        branches = [b for part in expr["$or"] for b in dnf(part)]
-        if len(branches) > MAX_BRANCHES:
-            raise OverflowError
-        return branches
-    return [[expr]]
-
-
-def split_rules(name: str, cond: dict[str, Any], owner: str) -> dict[str, dict[str, Any]]:
-    """durable-rules rules for one compiled condition: one per DNF branch, each small
-    enough for durable-rules; named `name` or `name_j`. `owner` names the provision in
-    errors. A condition that can never hold gives no rule."""
-    if cond == FALSE:
-        return {}
-    try:
-        branches = dnf(cond)
-    except OverflowError:
-        raise LoadError(
-            owner,
-            f"the condition of {owner} has more than {MAX_BRANCHES} alternatives "
-            "once expanded; split the provision or use a list parameter",
-        ) from None
-    rules = {}
-    for j, conj in enumerate(branches):
-        if len(conj) > MAX_EXPRESSIONS:
-            raise LoadError(
-                owner,
-                f"the condition of {owner} needs {len(conj)} tests in one branch "
-                f"(at most {MAX_EXPRESSIONS}); use a list parameter (in_param) instead of "
-                "a long literal list",
-            )
-        rules[name if len(branches) == 1 else f"{name}_{j}"] = {"all": [{"m": _and(conj)}]}
-    return rules
+__all__ = [
+    "CompiledRegime",
+    "compile_condition",
+    "compile_regime",
+    "group_attr",
+    "membership_attr",
+    "membership_refs",
+    "memberships_on",
+    "message",
+    "plan_stages",
+    "ruleset_name",
+    "split_rules",
+]
 
 
 def membership_refs(cond: Condition) -> set[tuple[str, str]]:
@@ -209,7 +80,7 @@ class CompiledRegime:
 
     regime: Regime
     rules: dict[str, dict[str, Any]]  # durable rule name -> condition
-    by_rule: dict[str, Provision]  # durable rule name -> provision
+    by_rule: dict[str, tuple[Provision, ...]]  # durable rule name -> provisions it decides
     stages: tuple[tuple[str, ...], ...]  # outputs resolved after each stage, stage 1 first
     provisions: dict[str, Provision]  # id -> provision
     country_literals: frozenset[str]  # every country code a condition can compare with
@@ -264,51 +135,52 @@ def plan_stages(provisions: list[Provision], where: str) -> tuple[tuple[str, ...
     reads: dict[str, set[str]] = defaultdict(set)
     for p in provisions:
         reads[p.then.output] |= {f for f in facts_read(p.when) if FACTS[f].origin == "output"}
-    stage: dict[str, int] = {}
-    visiting: set[str] = set()
-
-    def visit(out: str, chain: tuple[str, ...]) -> int:
-        if out in stage:
-            return stage[out]
-        if out in visiting:
-            raise LoadError(
-                where,
-                f"provisions read their own outputs in a cycle: {' -> '.join((*chain, out))}",
-            )
-        visiting.add(out)
-        deps = reads.get(out, set())
-        for d in deps:
+    for out, deps in sorted(reads.items()):
+        for d in sorted(deps):
             if d not in reads:
                 raise LoadError(where, f"output {out!r} reads {d!r}, which no provision defines")
-        k = 1 + max((visit(d, (*chain, out)) for d in deps), default=0)
-        visiting.discard(out)
-        stage[out] = k
-        return k
-
-    for out in sorted(reads):
-        visit(out, ())
+    cycles = find_cycles(reads, lambda o: sorted(reads.get(o, ())))
+    if cycles:
+        raise LoadError(
+            where, f"provisions read their own outputs in a cycle: {chain_text(cycles[0])}"
+        )
+    stage: dict[str, int] = {}
+    for out in graph_order(reads):
+        stage[out] = 1 + max((stage[d] for d in reads[out]), default=0)
     n = max(stage.values(), default=0)
     return tuple(tuple(sorted(o for o, k in stage.items() if k == i)) for i in range(1, n + 1))
 
 
 def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledRegime:
-    """Compile every provision of `regime` into a durable-rules condition, one rule each."""
+    """Compile every provision of `regime` into a durable-rules condition, one rule each.
+
+    First the same reference checks `tierscope check` runs (exceptions, labels,
+    parameters), stopping at the first problem: the engine never silently drops a
+    provision that check would reject."""
     provisions = list(regime.provisions)
+    check_world(provisions, params, Problems())
     stages = plan_stages(provisions, f"regime {regime.id}")
     stage_of = {o: k for k, outs in enumerate(stages, start=1) for o in outs}
     rules: dict[str, dict[str, Any]] = {}
-    by_rule: dict[str, Provision] = {}
+    owners: dict[str, list[Provision]] = {}
+    same: dict[str, str] = {}  # compiled condition -> the rule that already carries it
     for i, p in enumerate(provisions):
         cond = _and(
             [
                 {"stage": stage_of[p.then.output]},
-                _date_window(p.valid.start, p.valid.until),
+                date_window(p.valid.start, p.valid.until),
                 compile_condition(p.when, params),
             ]
         )
         for name, rule in split_rules(f"p{i}", cond, p.id).items():
+            key = json.dumps(rule, sort_keys=True)
+            if key in same:  # one durable rule per distinct condition
+                owners[same[key]].append(p)
+                continue
+            same[key] = name
             rules[name] = rule
-            by_rule[name] = p
+            owners[name] = [p]
+    by_rule = {name: tuple(ps) for name, ps in owners.items()}
     literals: set[str] = set()
     breakpoints: set[dt.date] = set()
     refs: set[tuple[str, str]] = set()
@@ -324,6 +196,7 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
                 literals.add(node.operand)
             elif node.op == "in":
                 literals.update(node.operand)
+    check_limits(rules, by_rule, len(refs))
     return CompiledRegime(
         regime=regime,
         rules=rules,
@@ -344,21 +217,3 @@ def _content_key(provisions: list[Provision], rules: dict[str, Any]) -> str:
     in full (consequences and exceptions too), so equal keys give equal answers."""
     data = [p.model_dump(mode="json", by_alias=True) for p in provisions]
     return hashlib.sha1(json.dumps([data, rules], sort_keys=True).encode()).hexdigest()
-
-
-def message(
-    facts: Mapping[str, Any],
-    stage: int,
-    day: dt.date,
-    memberships: Mapping[str, bool] | None = None,
-) -> dict[str, Any]:
-    """The durable-rules message for one stage: every fact present, groups and list
-    memberships as booleans."""
-    msg: dict[str, Any] = {"stage": stage, "as_of": date_int(day), **(memberships or {})}
-    for name, value in facts.items():
-        if FACTS[name].kind == "groups":
-            for g in COUNTRY_GROUPS:
-                msg[group_attr(g, name)] = g in value
-        else:
-            msg[name] = value
-    return msg

@@ -2,7 +2,7 @@
 
 durable-rules (2.0.28, unmaintained since 2020) is the inference core: it matches each
 staged fact against every provision's compiled condition. Its traps (see
-../shared/design.md) are guarded here, each with a test in tests/test_durable_adapter.py:
+docs/architecture.md) are guarded here, each with a test in tests/test_durable_adapter.py:
 
 - at most 1024 live sessions per ruleset -> one sid per evaluation, deleted in `finally`;
 - exceptions raised in actions are swallowed -> actions are wrapped, errors re-raised,
@@ -123,11 +123,23 @@ class DurableAdapter:
             sess = Session(self, host, ruleset, sid)
             try:
                 yield sess
-            finally:
-                self._fired.clear()
-                self._errors.clear()
-                if sess.started:
-                    host.delete_state(ruleset, sid)
+            except BaseException:
+                # durable-rules' cleanup of a failed session fails too (error 309), which
+                # would mask the real error (e.g. 302): keep the first one
+                self._cleanup(host, ruleset, sess, quiet=True)
+                raise
+            self._cleanup(host, ruleset, sess, quiet=False)
+
+    def _cleanup(self, host: _Host, ruleset: str, sess: Session, quiet: bool) -> None:
+        self._fired.clear()
+        self._errors.clear()
+        if not sess.started:
+            return
+        try:
+            host.delete_state(ruleset, sess.sid)
+        except Exception as exc:
+            if not quiet:
+                raise EngineError(f"durable-rules could not end a session: {exc}") from exc
 
 
 class Session:

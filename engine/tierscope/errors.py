@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_FINDINGS = 1  # `check` found problems in rule files
 EXIT_USAGE = 2  # bad input: unknown country/scenario, malformed file, bad date
 EXIT_RULE_CONFLICT = 3  # the rules themselves disagree (conflict, nothing applicable)
 EXIT_INTERNAL = 70  # a bug in tierscope (EX_SOFTWARE)
+EXIT_OUTPUT = 74  # the output could not be written, e.g. a full disk (EX_IOERR)
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 findings (check); 2 bad input (unknown country or "
     "scenario, malformed rule file, bad date); 3 the rules conflict or leave an "
-    "output undefined; 70 internal error (please report)."
+    "output undefined; 70 internal error (please report); 74 the output could not be "
+    "written (closed stdout, full disk). A closed pipe (| head) ends quietly with 0."
 )
 
 
@@ -64,6 +64,11 @@ class RuleConflictError(TierscopeError):
     """Two unordered applicable provisions disagree, or nothing defines a required output."""
 
     exit_code = EXIT_RULE_CONFLICT
+
+
+class NotInForceError(RuleConflictError):
+    """A world with no provision in force on the date asked: no answer (compare shows
+    the column as "not in force"; a conflict is never mistaken for it)."""
 
 
 class EngineError(TierscopeError):

@@ -10,57 +10,43 @@ Layout read here (see rules/README.md):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from .errors import LoadError
+from .findings import Problems
+from .graphs import chain_text, find_cycles
 from .models.common import Window
 from .models.country import Country
 from .models.parameter import Parameter
 from .models.provision import Provision
 from .models.regime import Regime, RegimeHeader
 from .models.scenario import Scenario
-from .yamlio import LineDict, LineList, line_of, read_yaml
+from .validation import key_line, validate
+from .yamlio import LineDict, LineList, is_regular_file, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 # Folders under rules/ that are not regimes.
 NON_REGIME_DIRS = frozenset({"parameters", "scenarios", "pathways", "chips"})
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where a loaded object came from, for error messages and `check` findings."""
-
-    path: Path
-    line: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else str(self.path)
-
-
-T = TypeVar("T")
-
-
 class FileStore(Mapping[str, T]):
-    """Files of one folder by stem (a country code, a scenario id), each read and
+    """Files of one folder by key (a country code, a scenario id), each read and
     validated on first access.
 
     Listing the keys only reads the folder, so a one-country query does not pay for
     parsing ~249 country files or every scenario; iterating loads them all once.
     """
 
-    def __init__(
-        self, folder: Path, load: Callable[[Path], T], paths: Mapping[str, Path] | None = None
-    ) -> None:
-        self._folder = folder
+    def __init__(self, load: Callable[[Path], T], paths: Mapping[str, Path]) -> None:
         self._load = load
-        if paths is None:
-            paths = {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
         self._paths = dict(paths)
         self._loaded: dict[str, T] = {}
 
@@ -75,9 +61,6 @@ class FileStore(Mapping[str, T]):
 
     def __len__(self) -> int:
         return len(self._paths)
-
-    def path(self, key: str) -> Path:
-        return self._paths[key]
 
 
 @dataclass
@@ -97,163 +80,280 @@ class RuleBase:
         return self
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
-    # drop the model names pydantic puts in union locations ("FactTest"), keep codes ("IL")
-    return ".".join(
-        str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper() and not p.isupper())
-    )
+# --------------------------------------------------------------------------- one file
 
 
-def validate(
-    model: type[M],
-    data: Any,
-    path: Path,
-    base_loc: tuple[Any, ...] = (),
-    line: int | None = None,
-) -> M:
-    """Validate `data` as `model`; the first error becomes a LoadError with line and field.
+def _stop() -> Problems:
+    return Problems(collect=False)
 
-    `line` is where `data` starts in its file, used when the error has no deeper line
-    (e.g. a list item that is a string instead of a mapping)."""
-    if data is None:
-        raise LoadError(path, f"empty file: expected a {model.__name__}")
+
+def read(path: Path, problems: Problems) -> Any:
+    """The YAML data of one file, or None after reporting why it cannot be used."""
     try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = tuple(err["loc"])
-        # For union members pydantic puts tag names in loc; line_of skips what it can't follow
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise LoadError(
-            path,
-            f"{err['msg']}{more}",
-            line=line_of(data, loc) or line,
-            field=_field_path(base_loc + loc) or None,
-        ) from None
+        data = read_yaml(path)
+    except LoadError as err:
+        msg = err.detail
+        code = (
+            "duplicate-key"
+            if "duplicate key" in msg
+            else "bad-date"
+            if _DATE_VALUE.search(msg)
+            else "unreadable"
+            if "cannot read" in msg
+            else "yaml-syntax"
+        )
+        problems.error(err, code)
+        return None
+    if data is None:
+        problems.add(path, None, "empty-file", "empty file")
+    return data
 
 
-def load_parameter(path: Path, root: Path) -> tuple[Parameter, Origin]:
-    rel = path.relative_to(root).with_suffix("")
-    pid = ".".join(rel.parts)
-    data = read_yaml(path)
+_DATE_VALUE = re.compile(r"invalid value '?(\d{4}-\d{1,2}-\d{1,2}[^']*)'?")
+
+
+def validate_one(model: type[M], data: Any, path: Path, line: int | None = None) -> M:
+    """`model` from `data`, raising the first problem as a LoadError (queries)."""
+    obj = validate(model, data, path, _stop(), default_line=line)
+    assert obj is not None  # stop-at-first mode raises instead
+    return obj
+
+
+def load_parameter(
+    path: Path, root: Path, problems: Problems | None = None
+) -> tuple[Parameter | None, Any]:
+    """One parameter file; its id is its path under `root` (`ns/x.yaml` -> `ns.x`)."""
+    problems = problems or _stop()
+    pid = parameter_id(path, root)
+    data = read(path, problems)
+    if data is None:
+        return None, None
     if isinstance(data, LineDict) and "id" in data:
-        raise LoadError(
+        problems.add(
             path,
+            data.key_lines["id"],
+            "unknown-key",
             "the id of a parameter is its path; remove 'id'",
-            line=data.key_lines["id"],
-            field="id",
         )
-    param = validate(Parameter, data, path)
-    return param.model_copy(update={"id": pid}), Origin(path, getattr(data, "line", None))
+        trimmed = LineDict({k: v for k, v in data.items() if k != "id"})
+        trimmed.key_lines, trimmed.line = data.key_lines, data.line
+        data = trimmed
+    param = validate(Parameter, data, path, problems)
+    return (param.model_copy(update={"id": pid}) if param else None), data
 
 
-def load_regime(folder: Path) -> tuple[Regime, dict[str, Origin]]:
-    header_path = folder / "regime.yaml"
-    if not header_path.exists():
-        raise LoadError(
-            folder, "a regime folder needs a regime.yaml (id, title, description, references)"
-        )
-    header = validate(RegimeHeader, read_yaml(header_path), header_path)
-    if header.id != folder.name:
-        raise LoadError(
-            header_path,
-            f"regime id {header.id!r} must equal its folder name {folder.name!r}",
-            field="id",
-        )
-    provisions: list[Provision] = []
-    origins: dict[str, Origin] = {}
-    for path in sorted(folder.glob("*.yaml")):
+def parameter_id(path: Path, root: Path) -> str:
+    return ".".join(path.relative_to(root).with_suffix("").parts)
+
+
+@dataclass
+class RegimeSource:
+    """A regime folder as read: its header, its provisions, and whether all of it loaded."""
+
+    folder: Path
+    header: RegimeHeader | None = None
+    header_data: Any = None
+    provisions: list[Provision] = field(default_factory=list)
+    broken: bool = False
+
+    @property
+    def header_path(self) -> Path:
+        return self.folder / "regime.yaml"
+
+
+def load_regime_source(folder: Path, problems: Problems | None = None) -> RegimeSource:
+    """A regime folder: regime.yaml and every list of provisions in it."""
+    problems = problems or _stop()
+    src = RegimeSource(folder)
+    if not is_regular_file(src.header_path):
+        problems.add(
+            folder, None, "missing-file",
+            "a regime folder needs a regime.yaml (id, title, description, references)",
+        )  # fmt: skip
+        src.broken = True
+    else:
+        data = read(src.header_path, problems)
+        header = validate(RegimeHeader, data, src.header_path, problems) if data else None
+        src.header_data = data
+        if header is None:
+            src.broken = True
+        elif header.id != folder.name:
+            problems.add(
+                src.header_path, key_line(data, "id"), "bad-id",
+                f"regime id {header.id!r} must equal its folder name {folder.name!r}",
+                field="id",
+            )  # fmt: skip
+            src.broken = True
+        else:
+            src.header = header
+    seen: dict[str, str] = {}
+    for path in _files(folder, recursive=False):
         if path.name == "regime.yaml":
             continue
-        data = read_yaml(path)
+        data = read(path, problems)
         if data is None:
-            raise LoadError(path, "empty file: expected a list of provisions")
+            src.broken = True
+            continue
         if not isinstance(data, LineList):
-            raise LoadError(
-                path,
+            problems.add(
+                path, getattr(data, "line", None), "invalid",
                 "expected a list of provisions (each item starting with '- id:')",
-                line=getattr(data, "line", None),
-            )
+            )  # fmt: skip
+            src.broken = True
+            continue
         for i, item in enumerate(data):
-            prov = validate(Provision, item, path, base_loc=(i,), line=data.item_lines[i])
-            if prov.id in origins:
-                raise LoadError(
-                    path,
-                    f"duplicate provision id {prov.id!r} (first at {origins[prov.id]})",
-                    line=data.item_lines[i],
+            line = data.item_lines[i]
+            pid = item.get("id") if isinstance(item, LineDict) else None
+            label = pid if isinstance(pid, str) and pid else f"[{i}]"
+            prov = validate(Provision, item, path, problems, label, default_line=line)
+            if prov is None:
+                src.broken = True
+                continue
+            if prov.id in seen:
+                problems.add(
+                    path, key_line(item, "id") or line, "duplicate-id",
+                    f"duplicate provision id {prov.id!r} (first at {seen[prov.id]})",
                     field="id",
-                )
-            origins[prov.id] = Origin(path, data.item_lines[i])
-            provisions.append(prov)
-    return Regime(header=header, provisions=tuple(provisions)), origins
+                )  # fmt: skip
+                src.broken = True
+                continue
+            seen[prov.id] = f"{path}:{line}"
+            src.provisions.append(prov.located(f"{path}:{line}", item))
+    return src
 
 
-def _load_named(model: type[M], path: Path, key: str) -> M:
-    """Validate a file whose `key` field must equal its file name (so it can be found by
-    name without being read)."""
-    data = read_yaml(path)
-    obj = validate(model, data, path)
+def load_regime(folder: Path) -> Regime:
+    """A regime folder, stopping at the first problem."""
+    src = load_regime_source(folder)
+    assert src.header is not None
+    return Regime(header=src.header, provisions=tuple(src.provisions))
+
+
+def load_named(
+    model: type[M], path: Path, key: str, problems: Problems | None = None
+) -> tuple[M | None, Any]:
+    """A file whose `key` field must equal its file name (so it can be found by name
+    without being read)."""
+    problems = problems or _stop()
+    data = read(path, problems)
+    if data is None:
+        return None, None
+    obj = validate(model, data, path, problems)
+    if obj is None:
+        return None, data
     value = getattr(obj, key)
     if value != path.stem:
-        raise LoadError(
-            path,
-            f"{key} {value!r} must equal the file name {path.stem!r}",
-            line=data.key_lines.get(key) if isinstance(data, LineDict) else None,
-            field=key,
-        )
-    return obj
+        problems.add(
+            path, key_line(data, key), "bad-id",
+            f"{key} {value!r} must equal the file name {path.stem!r}", field=key,
+        )  # fmt: skip
+        return None, data
+    return obj, data
 
 
 def load_country(path: Path) -> Country:
     """One country file; its code must equal the file name."""
-    return _load_named(Country, path, "code")
-
-
-def _yaml_files(folder: Path) -> Iterable[Path]:
-    return sorted(p for p in folder.rglob("*.yaml") if p.is_file())
-
-
-def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
-    """Index every parameter, regime, scenario and country file. Each is read and
-    validated on first use, so a query reads only what it needs; `RuleBase.load_all`
-    reads everything (and `tierscope check` reports every problem, not the first)."""
-    if not rules_dir.is_dir():
-        raise LoadError(rules_dir, "rules folder not found")
-    if not countries_dir.is_dir():
-        raise LoadError(countries_dir, "countries folder not found")
-    rb = RuleBase()
-    params_root = rules_dir / "parameters"
-    if params_root.is_dir():
-        rb.parameters = FileStore(
-            params_root,
-            lambda path: load_parameter(path, params_root)[0],
-            {
-                ".".join(p.relative_to(params_root).with_suffix("").parts): p
-                for p in _yaml_files(params_root)
-            },
-        )
-    folders = {
-        p.name: p
-        for p in sorted(rules_dir.iterdir())
-        if p.is_dir() and p.name not in NON_REGIME_DIRS and not p.name.startswith((".", "_"))
-    }
-    rb.regimes = FileStore(rules_dir, lambda folder: _load_regime_tree(folder, folders), folders)
-    rb.scenarios = FileStore(rules_dir / "scenarios", load_named_scenario)
-    clash = sorted(set(rb.scenarios) & set(rb.regimes))
-    if clash:
-        raise LoadError(rules_dir / "scenarios", f"scenario id {clash[0]!r} is already a regime")
-    rb.countries = FileStore(countries_dir, load_country)
-    return rb
+    return load_named(Country, path, "code")[0]  # type: ignore[return-value]
 
 
 def load_scenario(path: Path) -> Scenario:
     """One scenario file (shipped, or a user's own `--scenario ./my.yaml`)."""
-    return validate(Scenario, read_yaml(path), path)
+    return validate_one(Scenario, read(path, _stop()), path)
 
 
 def load_named_scenario(path: Path) -> Scenario:
     """A shipped scenario: its id is its file name, so it can be found without reading."""
-    return _load_named(Scenario, path, "id")
+    return load_named(Scenario, path, "id")[0]  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- the folders
+
+
+def _files(folder: Path, recursive: bool) -> list[Path]:
+    """The regular *.yaml files of a folder (FIFOs, devices and folders are not read)."""
+    try:
+        found = folder.rglob("*.yaml") if recursive else folder.glob("*.yaml")
+        return sorted(
+            p
+            for p in found
+            if is_regular_file(p)
+            and not any(s.startswith((".", "_")) for s in p.relative_to(folder).parts)
+        )
+    except OSError:
+        return []
+
+
+@dataclass
+class FileIndex:
+    """Which file holds what, found by listing folders only (nothing is parsed)."""
+
+    parameters: dict[str, Path] = field(default_factory=dict)
+    regimes: dict[str, Path] = field(default_factory=dict)
+    scenarios: dict[str, Path] = field(default_factory=dict)
+    countries: dict[str, Path] = field(default_factory=dict)
+
+
+def index_files(
+    rules_dir: Path, countries_dir: Path, problems: Problems | None = None
+) -> FileIndex:
+    """Every parameter, regime, scenario and country file by id. Two files that would give
+    one id (`parameters/ns/x.yaml` and `parameters/ns.x.yaml`; two scenarios of one name in
+    different subfolders; a scenario named as a regime) are an error."""
+    problems = problems or _stop()
+    for folder, what in ((rules_dir, "rules"), (countries_dir, "countries")):
+        if not _is_dir(folder):
+            problems.add(folder, None, "not-found", f"{what} folder not found")
+    idx = FileIndex()
+    params_root = rules_dir / "parameters"
+    for path in _files(params_root, recursive=True):
+        pid = parameter_id(path, params_root)
+        if pid in idx.parameters:
+            problems.add(
+                path, None, "duplicate-id",
+                f"parameter id {pid!r} is also given by {idx.parameters[pid]}; keep one file",
+            )  # fmt: skip
+            continue
+        idx.parameters[pid] = path
+    if _is_dir(rules_dir):
+        for p in sorted(rules_dir.iterdir()):
+            if _is_dir(p) and p.name not in NON_REGIME_DIRS and not p.name.startswith((".", "_")):
+                idx.regimes[p.name] = p
+    for path in _files(rules_dir / "scenarios", recursive=True):
+        if path.stem in idx.scenarios:
+            problems.add(
+                path, None, "duplicate-id",
+                f"scenario id {path.stem!r} is also given by {idx.scenarios[path.stem]}",
+            )  # fmt: skip
+            continue
+        if path.stem in idx.regimes:
+            problems.add(
+                path, None, "duplicate-id", f"scenario id {path.stem!r} is already a regime's id"
+            )
+            continue
+        idx.scenarios[path.stem] = path
+    idx.countries = {p.stem: p for p in _files(countries_dir, recursive=False)}
+    return idx
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
+    """Index every parameter, regime, scenario and country file (stopping at the first
+    problem). Each is read and validated on first use, so a query reads only what it
+    needs; `RuleBase.load_all` reads everything."""
+    idx = index_files(rules_dir, countries_dir)
+    params_root = rules_dir / "parameters"
+    rb = RuleBase()
+    rb.parameters = FileStore(lambda path: load_parameter(path, params_root)[0], idx.parameters)
+    rb.regimes = FileStore(lambda folder: _load_regime_tree(folder, idx.regimes), idx.regimes)
+    rb.scenarios = FileStore(load_named_scenario, idx.scenarios)
+    rb.countries = FileStore(load_country, idx.countries)
+    return rb
 
 
 def _load_regime_tree(folder: Path, folders: Mapping[str, Path]) -> Regime:
@@ -264,7 +364,7 @@ def _load_regime_tree(folder: Path, folders: Mapping[str, Path]) -> Regime:
         rid = todo.pop()
         if rid in raw or rid not in folders:
             continue  # an unknown include is reported by resolve_includes
-        raw[rid] = load_regime(folders[rid])[0]
+        raw[rid] = load_regime(folders[rid])
         todo.extend(inc.regime for inc in raw[rid].header.includes)
     return resolve_includes(raw, folder.parent)[folder.name]
 
@@ -286,14 +386,15 @@ def clip(p: Provision, start: dt.date | None, until: dt.date | None) -> Provisio
 def resolve_includes(regimes: dict[str, Regime], where: Path) -> dict[str, Regime]:
     """Add included regimes' provisions (clipped to the include window) to each regime."""
     done: dict[str, Regime] = {}
+    cycles = find_cycles(
+        regimes, lambda r: [i.regime for i in regimes[r].header.includes if i.regime in regimes]
+    )
+    if cycles:
+        raise LoadError(where, f"regimes include each other in a cycle: {chain_text(cycles[0])}")
 
     def build(rid: str, chain: tuple[str, ...]) -> Regime:
         if rid in done:
             return done[rid]
-        if rid in chain:
-            raise LoadError(
-                where, f"regimes include each other in a cycle: {' -> '.join((*chain, rid))}"
-            )
         regime = regimes[rid]
         provisions = list(regime.provisions)
         for inc in regime.header.includes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 
 from .errors import RuleConflictError
 from .models.common import Status, weakest
@@ -44,14 +44,17 @@ def parameter_use(params: Mapping[str, Parameter], pid: str, day: dt.date) -> Pa
 
 
 def to_h100e(tpp: int, h100_tpp: int) -> float:
-    """TPP -> H100-equivalents, rounded half-even to 0.1."""
-    q = (Decimal(tpp) / Decimal(h100_tpp)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
-    return float(q)
+    """TPP -> H100-equivalents, rounded half-even to 0.1 (exact integer arithmetic, so
+    no size of order or product of assumptions exceeds a decimal context)."""
+    tenths, rest = divmod(tpp * 10, h100_tpp)
+    if 2 * rest > h100_tpp or (2 * rest == h100_tpp and tenths % 2):
+        tenths += 1
+    return float(Fraction(tenths, 10))
 
 
 def to_bf16_pflops(tpp: int) -> float:
     """TPP -> dense 16-bit PFLOP/s (TPP/16 TFLOP/s)."""
-    return float(Decimal(tpp) / Decimal(BF16_BITS) / Decimal(1000))
+    return float(Fraction(tpp, BF16_BITS * 1000))
 
 
 def ceiling_tpp(

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
+from pydantic import BaseModel
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .models.result import PathwayResult, QueryResult
@@ -25,6 +27,27 @@ class OutputFormat(str, Enum):
     json = "json"
     csv = "csv"
     md = "md"
+
+
+def literal(value: Any) -> Any:
+    """`value` with every string escaped for rich markup, so user text (a title, a note,
+    a citation such as `[/] closing` or `[bold]`) is printed as written, never styled or
+    parsed. Models are copied, never changed."""
+    if isinstance(value, Enum):
+        return value
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, BaseModel):
+        return value.model_copy(
+            update={k: literal(getattr(value, k)) for k in type(value).model_fields}
+        )
+    if isinstance(value, list | tuple):
+        return type(value)(literal(v) for v in value)
+    if isinstance(value, dict):
+        return {literal(k): literal(v) for k, v in value.items()}
+    if isinstance(value, frozenset | set):
+        return type(value)(literal(v) for v in value)
+    return value
 
 
 def fmt_num(v: float | None, digits: int = 1) -> str:
@@ -123,6 +146,7 @@ def query_md(results: Sequence[QueryResult]) -> str:
 def print_query_table(
     console: Console, results: Sequence[QueryResult], notes: Sequence[str]
 ) -> None:
+    results, notes = literal(list(results)), literal(list(notes))
     for r in results:
         if r.banner:
             console.print(f"[bold yellow]{r.banner}[/bold yellow]", highlight=False)
@@ -167,7 +191,7 @@ def print_query_table(
         if r.pathways:
             console.print(table)
             for i, c in enumerate(cites, start=1):
-                console.print(f"  [{i}] {c}", markup=False, highlight=False)
+                console.print(f"  \\[{i}] {c}", highlight=False)
         else:
             console.print("  [bold]No pathway[/bold]: no licence exception or VEU route applies.")
         t = r.total_reachable
@@ -214,6 +238,7 @@ def print_query_table(
 def print_explain(
     console: Console, r: QueryResult, facts: dict[str, Any], group_sources: list[str]
 ) -> None:
+    r, facts, group_sources = literal(r), literal(facts), literal(group_sources)
     if r.banner:
         console.print(f"[bold yellow]{r.banner}[/bold yellow]", highlight=False)
     console.print(
@@ -297,6 +322,7 @@ def _two_lines(name: str) -> str:
 
 def print_compare_table(console: Console, comp) -> None:
     """Rows = measures, columns = scenarios; numbers in H100e with deltas vs the baseline."""
+    comp = literal(comp)
     countries = sorted({r.country for r in comp.rows}, key=[r.country for r in comp.rows].index)
     for country in countries:
         table = Table(
@@ -384,6 +410,7 @@ def compare_md(comp) -> str:
 
 
 def print_acquire(console: Console, a) -> None:
+    a = literal(a)
     if a.banner:
         console.print(f"[bold yellow]{a.banner}[/bold yellow]", highlight=False)
     console.print(

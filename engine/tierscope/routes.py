@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from .errors import LoadError, TierscopeError
 from .evaluate import evaluate
-from .loader import validate
+from .loader import validate_one
 from .models.common import Status, weakest
 from .models.condition import FactTest, walk
 from .models.country import Country
@@ -59,7 +59,7 @@ def route_paths(rules_dir: Path) -> list[Path]:
 def load_route_file(path: Path) -> Route:
     """One route file; errors carry file:line:field, and its id must equal its file name."""
     data = read_yaml(path)
-    route = validate(Route, data, path)
+    route = validate_one(Route, data, path)
     if route.id != path.stem:
         raise LoadError(
             path,

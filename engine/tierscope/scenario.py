@@ -17,13 +17,14 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from .errors import TierscopeError, UnknownScenarioError
+from .errors import TierscopeError, UnknownCountryError, UnknownScenarioError
 from .loader import RuleBase, clip, load_scenario
 from .models.common import Status, weakest
 from .models.country import Country
 from .models.parameter import DatedValue, Parameter, Unit
 from .models.regime import Regime, RegimeHeader
 from .models.scenario import ParameterOverride, Scenario
+from .validation import did_you_mean
 from .world import World
 
 
@@ -39,6 +40,9 @@ class Overlay(Mapping[str, T]):
     it loads files on demand, is not forced to load them all)."""
 
     def __init__(self, base: Mapping[str, T], changed: Mapping[str, T]) -> None:
+        if isinstance(base, Overlay):  # one level, however many scenarios are stacked
+            changed = {**base._changed, **changed}
+            base = base._base
         self._base = base
         self._changed = dict(changed)
 
@@ -65,19 +69,33 @@ def resolve_scenario(rb: RuleBase, name: str) -> Scenario:
             raise UnknownScenarioError(
                 f"cannot read scenario file {name[:80]!r}: {exc.strerror}"
             ) from None
+        if not found and path.exists():
+            raise UnknownScenarioError(f"cannot read scenario file {name[:80]}: not a regular file")
         if not found:
-            raise UnknownScenarioError(f"scenario file not found: {name}")
+            raise UnknownScenarioError(f"scenario file not found: {name[:80]}")
         return load_scenario(path)
     if name in rb.scenarios:
         return rb.scenarios[name]
     known = sorted([*rb.regimes, *rb.scenarios])
-    raise UnknownScenarioError(f"unknown scenario {name!r}; shipped: {', '.join(known)}")
+    raise UnknownScenarioError(
+        f"unknown scenario {name[:80]!r}{did_you_mean(name, known)}; known: {', '.join(known)}"
+    )
+
+
+# How many scenarios one spec may stack, and how long a chain of `base:` may be: far
+# beyond any real reform, and a clear error instead of exhausted memory or recursion.
+MAX_SPEC_PARTS = 64
+MAX_BASE_CHAIN = 64
 
 
 def build_world(rb: RuleBase, spec: str) -> World:
     parts = [p.strip() for p in spec.split("+")]
     if not all(parts):
-        raise UnknownScenarioError(f"malformed scenario spec {spec!r}: use a, a+b or a+b+c")
+        raise UnknownScenarioError(f"malformed scenario spec {spec[:80]!r}: use a, a+b or a+b+c")
+    if len(parts) > MAX_SPEC_PARTS:
+        raise UnknownScenarioError(
+            f"scenario spec of {len(parts)} parts: at most {MAX_SPEC_PARTS} may be combined"
+        )
     world = _base_world(rb, parts[0], ())
     for part in parts[1:]:
         scen = resolve_scenario(rb, part)
@@ -110,6 +128,11 @@ def _base_world(rb: RuleBase, name: str, chain: tuple[str, ...]) -> World:
     if name in chain:
         raise ScenarioError(
             f"scenarios are based on each other in a cycle: {' -> '.join((*chain, name))}"
+        )
+    if len(chain) >= MAX_BASE_CHAIN:
+        raise ScenarioError(
+            f"scenario {chain[0]} is built on a chain of more than {MAX_BASE_CHAIN} "
+            f"scenarios ({' -> '.join(chain[:3])} -> ...); shorten the chain of `base:`"
         )
     if name in rb.regimes:
         r = rb.regimes[name]
@@ -170,11 +193,16 @@ def check_overrides(rb: RuleBase, world: World, scen: Scenario) -> list[str]:
     """Every problem with applying `scen` to `world`, found before anything is applied."""
     problems: list[str] = []
     if scen.base is not None and scen.base not in rb.regimes and scen.base not in rb.scenarios:
-        problems.append(f"base: unknown regime or scenario {scen.base!r}")
+        known = [*rb.regimes, *rb.scenarios]
+        problems.append(
+            f"base: unknown regime or scenario {scen.base!r}{did_you_mean(scen.base, known)}"
+        )
     for pid, ov in scen.parameters.items():
         param = world.parameters.get(pid)
         if param is None:
-            problems.append(f"parameters.{pid}: no such parameter")
+            problems.append(
+                f"parameters.{pid}: no such parameter{did_you_mean(pid, world.parameters)}"
+            )
             continue
         is_list = param.unit is Unit.countries
         if ov.values is not None:
@@ -198,8 +226,18 @@ def check_overrides(rb: RuleBase, world: World, scen: Scenario) -> list[str]:
                         problems.append(f"parameters.{pid}.{d}: unknown country code {code!r}")
     for code in scen.countries:
         if code not in world.countries:
-            problems.append(f"countries.{code}: unknown country code")
+            problems.append(f"countries.{code}: unknown country code{_code_hint(code, world)}")
     return problems
+
+
+def _code_hint(code: str, world: World) -> str:
+    """' (did you mean 'IL'?)' for a name or alpha-3 code of a known country."""
+    from .country_lookup import resolve_country
+
+    try:
+        return f" (did you mean {resolve_country(code, world.countries)!r}?)"
+    except UnknownCountryError as exc:
+        return f" (did you mean {exc.suggestions[0]}?)" if exc.suggestions else ""
 
 
 def apply_scenario(rb: RuleBase, world: World, scen: Scenario) -> World:

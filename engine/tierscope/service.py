@@ -17,6 +17,7 @@ from .country_lookup import resolve_country
 from .describe import describe
 from .errors import RuleConflictError
 from .evaluate import Evaluation, evaluate
+from .findings import Problems
 from .loader import RuleBase, load_rulebase
 from .models.common import Status, weakest
 from .models.condition import FactTest, walk
@@ -34,6 +35,7 @@ from .models.scenario import Scenario
 from .paths import data_dirs
 from .precedence import Resolution
 from .quantify import H100_PARAM, parameter_use, pathway_result, to_h100e, total_reachable
+from .references import check_required
 from .scenario import apply_scenario, build_world
 from .vocabulary import DEFAULT_ITEM
 from .world import World
@@ -89,6 +91,7 @@ class Project:
         key = scenario + "".join(f"|{k}={v}" for k, v in sorted((assume or {}).items()))
         if key not in self._worlds:
             world = build_world(self.rulebase, scenario)
+            check_required(world.parameters, self.rules_dir, Problems())
             if assume:
                 world = apply_scenario(
                     self.rulebase, world, assumption_scenario(assume, world.parameters)

@@ -8,6 +8,8 @@ pydantic validation error can be reported as `file:line: field: message`.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -103,10 +105,55 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+# Limits on what a data file may be: rule files are small and shallow. Deeper nesting
+# would exhaust Python's recursion in the constructors (and in pydantic); a FIFO or a
+# link to /dev/zero must not hang or exhaust memory.
+MAX_DEPTH = 64
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+def _too_deep(root: yaml.Node) -> yaml.Node | None:
+    """The first node nested deeper than MAX_DEPTH (walked without recursion)."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    seen: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return node
+        if id(node) in seen:  # aliases share nodes
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+    return None
+
+
+def _load(text: str) -> Any:
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        deep = _too_deep(node)
+        if deep is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", deep.start_mark
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(text: str, path: Path | str) -> Any:
     """Parse one YAML document safely; any problem becomes a LoadError with a line."""
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        return _load(text)
+    except RecursionError:
+        raise LoadError(path, f"invalid YAML: nested more than {MAX_DEPTH} levels deep") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = min(mark.line + 1, len(text.splitlines()) or 1) if mark else None  # EOF: last line
@@ -119,13 +166,42 @@ def parse_yaml(text: str, path: Path | str) -> Any:
         raise LoadError(path, f"invalid YAML value: {exc}") from None
 
 
+def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes, else a LoadError.
+
+    Only regular files are opened (a FIFO would block, a link to /dev/zero never ends), and
+    never more than `limit` bytes are read, whatever the file claims."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError(path, "cannot read file: not a regular file")
+        if info.st_size > limit:
+            raise LoadError(path, f"cannot read file: larger than {limit // 1024 // 1024} MB")
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise LoadError(path, f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise LoadError(path, f"cannot read file: larger than {limit // 1024 // 1024} MB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LoadError(
+            path, f"cannot read file: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+
+
+def is_regular_file(path: Path) -> bool:
+    """Whether `path` is a regular file (following links); False on any OS error."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def read_yaml(path: Path) -> Any:
     """Read and parse a YAML file; unreadable or non-UTF-8 files are LoadErrors."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError(path, f"cannot read file: {exc}") from None
-    return parse_yaml(text, path)
+    return parse_yaml(read_text(path), path)
 
 
 def line_of(data: Any, loc: tuple[Any, ...], strict: bool = False) -> int | None:

@@ -1,10 +1,9 @@
 """The evaluation pipeline with the pure-Python oracle in place of durable-rules.
 
-It stages outputs exactly as `tierscope.evaluate` does (the compiled stage plan),
-decides applicability with `tierscope.oracle.holds` and the provision's validity
-window, and settles precedence with `tierscope.precedence.resolve`. Comparing its
-outcome with `evaluate(..., memo=False)` checks the compiler, durable-rules and the
-staging against an independent reading of the rule language.
+Both go through the one staged evaluator (`tierscope.evaluate.run_stages`); only the
+back end differs: durable-rules on the compiled rules, or `tierscope.oracle.holds` on
+the provisions as written. Comparing the two checks the compiler, the durable-rules
+dialect and durable-rules itself against an independent reading of the rule language.
 """
 
 from __future__ import annotations
@@ -14,13 +13,11 @@ import re
 from collections import Counter
 from typing import Any
 
-from tierscope import oracle
 from tierscope.errors import RuleConflictError
 from tierscope.evaluate import evaluate
-from tierscope.facts import OrderFacts, input_facts, output_defaults
+from tierscope.facts import OrderFacts, output_defaults
 from tierscope.models.country import Country
-from tierscope.precedence import Resolution, resolve
-from tierscope.vocabulary import FACTS, REQUIRED_OUTPUTS
+from tierscope.precedence import Resolution
 from tierscope.world import World
 
 
@@ -50,40 +47,26 @@ def oracle_evaluate(
     hq: Country | None = None,
     order: OrderFacts | None = None,
 ) -> tuple[Any, ...]:
-    """('ok', facts, resolutions, applicable) or ('error', kind, output)."""
-    compiled = world.compiled
-    params = world.parameters
-    inputs = input_facts(country, day, hq=hq, order=order)
-    facts = {**inputs, **output_defaults()}
-    resolutions: dict[str, tuple[Any, ...]] = {}
-    applicable: list = []
+    """('ok', facts, resolutions, applicable) or ('error', kind, output), from the one
+    staged evaluator with the pure-Python back end (`tierscope.oracle.holds`)."""
+    return _outcome(world, country, day, hq, order, "oracle")
+
+
+def _outcome(
+    world: World,
+    country: Country,
+    day: dt.date,
+    hq: Country | None,
+    order: OrderFacts | None,
+    backend: str,
+) -> tuple[Any, ...]:
     try:
-        for outputs in compiled.stages:
-            fired = [
-                p
-                for p in world.regime.provisions
-                if p.then.output in outputs
-                and p.valid.contains(day)
-                and oracle.holds(p.when, facts, params, day)
-            ]
-            applicable.extend(fired)
-            for out in outputs:
-                res = resolve(out, [p for p in fired if p.then.output == out], compiled.provisions)
-                if res is None:
-                    continue
-                resolutions[out] = norm_resolution(res)
-                if out in FACTS:
-                    v = res.value
-                    facts[out] = v.policy if hasattr(v, "policy") else v
+        ev = evaluate(world, country, day, memo=False, hq=hq, order=order, backend=backend)
     except RuleConflictError as exc:
         return ("error", *_error(exc))
-    # An output some provision in force defines must be defined (nothing applicable is
-    # an error), and a world with nothing in force on the day answers nothing.
-    in_force = [p for p in world.regime.provisions if p.valid.contains(day)]
-    defined = {p.then.output for p in in_force}
-    if not in_force or any(o in defined and o not in resolutions for o in REQUIRED_OUTPUTS):
-        return ("error", "undefined", "")
-    return ("ok", facts, resolutions, Counter(map(pkey, applicable)))
+    resolutions = {k: norm_resolution(r) for k, r in ev.resolutions.items()}
+    facts = {**ev.inputs, **output_defaults(), **ev.facts}
+    return ("ok", facts, resolutions, Counter(map(pkey, ev.applicable)))
 
 
 def engine_evaluate(
@@ -94,10 +77,4 @@ def engine_evaluate(
     order: OrderFacts | None = None,
 ) -> tuple[Any, ...]:
     """The same outcome shape from the durable-rules path, without the memo."""
-    try:
-        ev = evaluate(world, country, day, memo=False, hq=hq, order=order)
-    except RuleConflictError as exc:
-        return ("error", *_error(exc))
-    resolutions = {k: norm_resolution(r) for k, r in ev.resolutions.items()}
-    facts = {**ev.inputs, **output_defaults(), **ev.facts}
-    return ("ok", facts, resolutions, Counter(map(pkey, ev.applicable)))
+    return _outcome(world, country, day, hq, order, "durable")

@@ -61,19 +61,32 @@ def test_every_country_has_exactly_one_tier_on_every_date_in_every_regime(
         assert len({p.then.tier for p in res.winners}) == 1, code
 
 
-@budget(15)
-@given(data=st.data())
-def test_no_country_has_a_tier_on_a_date_when_no_tier_rule_is_in_force(shipped, tier_specs, data):
-    spec = data.draw(st.sampled_from(tier_specs), label="scenario")
-    world = shipped.world(spec)
+def tierless_days(world) -> list[st.SearchStrategy[dt.date]]:
+    """Strategies for the days a world is in force but assigns no tier (may be none)."""
     start, end = tier_window(world)
     first = in_force_from(world)
-    outside = [d for d in (st.dates(first, start - dt.timedelta(1)),) if first < start]
+    outside = [st.dates(first, start - dt.timedelta(1))] if first < start else []
     if end < LAST_DAY:
         outside.append(st.dates(end + dt.timedelta(1), LAST_DAY))
-    if not outside:
-        return
-    day = data.draw(st.one_of(*outside), label="day")
+    return outside
+
+
+@pytest.fixture(scope="module")
+def specs_with_tierless_days(shipped, tier_specs):
+    out = [s for s in tier_specs if tierless_days(shipped.world(s))]
+    # current-law assigns tiers only until the rescission took effect (2025-05-13)
+    assert "current-law" in out
+    return out
+
+
+@budget(15)
+@given(data=st.data())
+def test_no_country_has_a_tier_on_a_date_when_no_tier_rule_is_in_force(
+    shipped, specs_with_tierless_days, data
+):
+    spec = data.draw(st.sampled_from(specs_with_tierless_days), label="scenario")
+    world = shipped.world(spec)
+    day = data.draw(st.one_of(*tierless_days(world)), label="day")
     for code in world.countries:
         assert evaluate(world, world.countries[code], day).value("tier") is None, code
 

@@ -17,7 +17,7 @@ class StrictModel(BaseModel):
 
 
 class Status(str, Enum):
-    """How firmly a value is sourced (see ../shared/reference/regulation.md)."""
+    """How firmly a value is sourced (`primary`: read in the primary text; see rules/README.md)."""
 
     primary = "primary"
     secondary = "secondary"

@@ -2,17 +2,17 @@
 
 Consequences come from a closed vocabulary (assign a tier, require a licence or not,
 set the review policy, open a pathway). A provision never contains code. Default
-logic as in Catala: a provision with `exception_to` overrides its base where both
-apply; provisions that define the same output without an order between them and
-disagree are a conflict.
+logic as in Catala: a provision with `exception_to` overrides its bases (provision ids,
+or a `label` that several provisions carry) where they apply; provisions that define
+the same output without an order between them and disagree are a conflict.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import Field, PrivateAttr, StrictBool, StrictInt, field_validator, model_validator
 
 from ..vocabulary import REVIEW_POLICIES
 from .common import Reference, Status, StrictModel, Window
@@ -200,9 +200,14 @@ class Provision(StrictModel):
     valid: Window
     when: Condition
     then: Then
-    exception_to: str | None = None
+    label: str | None = None
+    exception_to: str | list[str] | None = None
     references: list[Reference] = Field(default_factory=list)
     note: str | None = None
+    # where the provision was written ("path:line") and its YAML as read (for the line
+    # of a key), set by the loader; kept by copies, never part of equality or dumps
+    _origin: str | None = PrivateAttr(default=None)
+    _raw: Any = PrivateAttr(default=None)
 
     @field_validator("id")
     @classmethod
@@ -210,3 +215,42 @@ class Provision(StrictModel):
         if not ID_RE.match(v):
             raise ValueError("provision id must look like 'regime_name.rule_name' (lower_snake)")
         return v
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str | None) -> str | None:
+        if v is not None and not ID_RE.match(v):
+            raise ValueError("a label looks like a provision id: 'regime_name.label_name'")
+        return v
+
+    @field_validator("exception_to")
+    @classmethod
+    def _bases(cls, v: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(v, list) and not v:
+            raise ValueError("exception_to needs at least one provision id or label")
+        return v
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        """The names in `exception_to` (provision ids or labels), as a tuple."""
+        if self.exception_to is None:
+            return ()
+        return (
+            (self.exception_to,) if isinstance(self.exception_to, str) else tuple(self.exception_to)
+        )
+
+    @property
+    def origin(self) -> str | None:
+        """`path:line` of the provision in its rule file, for errors that point there."""
+        return self._origin
+
+    @property
+    def raw(self) -> Any:
+        """The provision's YAML mapping as read (None when built in code)."""
+        return self._raw
+
+    def located(self, origin: str, raw: Any = None) -> Provision:
+        """This provision, remembering where it was written."""
+        self._origin = origin
+        self._raw = raw
+        return self
