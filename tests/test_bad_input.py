@@ -535,6 +535,15 @@ ARGV_CASES = [
         "--format",
         "json",
     ],
+    # sweeps: bad countries, dates and spans; a scenario never in force gives error lines
+    ["sweep", "Narnia", "--as-of", DAY],
+    ["sweep", "IL", "--as-of", "2025-02-30"],
+    ["sweep", "IL", "-s", "nope", "--as-of", DAY],
+    ["sweep", "IL", "--monthly", "2025-01-31..2025-03-01"],
+    ["sweep", "IL", "--monthly", "2025-03-01..2025-01-01"],
+    ["sweep", "IL", "--monthly", LONG],
+    ["sweep", "IL", "CN", "-s", "framework-2025", "--as-of", "0001-01-01"],
+    ["sweep", "IL", "-s", "current-law", "--monthly", "9999-11-01..9999-12-31"],
     # formats that are valid but rarely used with these commands
     ["explain", "IL", "--as-of", DAY, "--format", "csv"],
     [

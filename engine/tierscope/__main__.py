@@ -1,5 +1,5 @@
 """`python -m tierscope` runs the CLI."""
 
-from .cli import main
+from .entry import run
 
-main()
+run()

@@ -41,7 +41,8 @@ app = typer.Typer(
         "  tierscope compare Israel\n\n"
         '  tierscope acquire Israel --chips "1000 x B200" --scenario framework-2025 --as-of 2025-03-01\n\n'
         "  tierscope pathways Israel -s framework-2025 --target 100000 --by 2027-12-31\n\n"
-        "  tierscope check\n\n" + EXIT_CODES_HELP
+        "  tierscope check\n\n"
+        "  tierscope sweep --monthly 2024-01-01..2026-12-01 > world.jsonl\n\n" + EXIT_CODES_HELP
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -402,6 +403,73 @@ def compare(
         print(compare_md(comp))
     else:
         print_compare_table(out, comp)
+
+
+def monthly(span: str) -> list[dt.date]:
+    """`2024-01-01..2026-12-01` -> that day of every month from the first date to the last."""
+    first, sep, last = span.partition("..")
+    if not sep:
+        raise TierscopeError(f"--monthly {span!r}: use FROM..TO, e.g. 2024-01-01..2026-12-01")
+    start, end = parse_date(first), parse_date(last)
+    if start.day > 28:
+        raise TierscopeError(f"--monthly {span!r}: start on day 1 to 28, so every month has it")
+    if end < start:
+        raise TierscopeError(f"--monthly {span!r}: the last date is before the first")
+    days = []
+    y, m = start.year, start.month
+    while (y, m, start.day) <= (end.year, end.month, end.day):
+        days.append(dt.date(y, m, start.day))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return days
+
+
+@app.command()
+def sweep(
+    country: Annotated[
+        list[str] | None,
+        typer.Argument(help="Countries (default: every country).", show_default=False),
+    ] = None,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option("--scenario", "-s", help="Scenario (repeatable; default: all shipped)."),
+    ] = None,
+    as_of: Annotated[
+        list[str] | None,
+        typer.Option("--as-of", help="Date, YYYY-MM-DD (repeatable)."),
+    ] = None,
+    monthly_span: Annotated[
+        str | None,
+        typer.Option("--monthly", help="Every month from..to, e.g. 2024-01-01..2026-12-01."),
+    ] = None,
+) -> None:
+    """Every (scenario, date, country) answer as JSON Lines: one compact `query` JSON object
+    per line, scenarios outermost, then dates, then countries. A question the rules cannot
+    answer (a scenario not yet in force) is a line with an "error" key instead.
+
+    Example: tierscope sweep --monthly 2024-01-01..2026-12-01 > world.jsonl
+    """
+    from .sweep import sweep as run_sweep
+
+    project = _project()
+    dates = [parse_date(d) for d in as_of or []]
+    if monthly_span:
+        dates.extend(monthly(monthly_span))
+    if not dates:
+        dates = [dt.date.today()]
+    names = scenario or project.scenario_ids()
+    sys.stdout.flush()
+    write = sys.stdout.buffer.write  # the lines are UTF-8 bytes already
+    batch: list[bytes] = []
+    for line in run_sweep(project, names, dates, country or None):
+        batch.append(line)
+        if len(batch) >= 512:
+            batch.append(b"")
+            write(b"\n".join(batch))
+            batch.clear()
+    if batch:
+        batch.append(b"")
+        write(b"\n".join(batch))
+    sys.stdout.buffer.flush()
 
 
 @app.command()

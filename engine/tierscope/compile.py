@@ -89,6 +89,8 @@ class CompiledRegime:
     parameters: Mapping[str, Parameter]  # where those list parameters are read
     ruleset_key: str  # content hash of `rules`, the durable-rules ruleset name
     memo_key: str  # content hash of the provisions and rules (see evaluate's memo)
+    inputs_read: tuple[str, ...] = ()  # input facts (not groups) some condition reads
+    groups_read: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (groups fact, groups tested)
     _epochs: dict[int, tuple[bool, frozenset[str]]] = field(default_factory=dict, repr=False)
 
     def memberships_on(self, facts: Mapping[str, Any], day: dt.date) -> dict[str, bool]:
@@ -100,16 +102,22 @@ class CompiledRegime:
         """What the compiled conditions can distinguish about one evaluation.
 
         Conditions compare codes only with `country_literals`, `as_of` only with
-        `breakpoints`, and lists only through membership facts, so two evaluations with
-        equal signatures fire the same provisions at every stage. This is what makes
-        memoising evaluations sound.
+        `breakpoints`, lists only through membership facts, and read only the input
+        facts in `inputs_read` and the groups in `groups_read`, so two evaluations with
+        equal signatures fire the same provisions at every stage (the outputs of one
+        stage are functions of the earlier ones). This is what makes memoising
+        evaluations sound; keying on nothing more lets countries share entries.
         """
         epoch = bisect.bisect_right(self.breakpoints, day)
         lits = self.country_literals
         return (
             epoch,
-            # input_facts always builds the same keys in the same order, as does memberships_on
-            *((v if v in lits else "*") if name in _CODE_FACTS else v for name, v in facts.items()),
+            *(
+                (facts[n] if facts[n] in lits else "*") if n in _CODE_FACTS else facts[n]
+                for n in self.inputs_read
+            ),
+            *(g in facts[fact] for fact, groups in self.groups_read for g in groups),
+            # memberships_on always builds the same keys in the same order
             *members.values(),
         )
 
@@ -197,6 +205,18 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
             elif node.op == "in":
                 literals.update(node.operand)
     check_limits(rules, by_rule, len(refs))
+    read: set[str] = set()
+    tested: dict[str, set[str]] = defaultdict(set)
+    for p in provisions:
+        for node in walk(p.when):
+            if not isinstance(node, FactTest) or FACTS[node.fact].origin != "input":
+                continue
+            if FACTS[node.fact].kind != "groups":
+                read.add(node.fact)
+            elif node.op == "has":
+                tested[node.fact].add(node.operand)
+            else:  # has_any / has_all: the only other operators on groups
+                tested[node.fact].update(node.operand)
     return CompiledRegime(
         regime=regime,
         rules=rules,
@@ -209,11 +229,18 @@ def compile_regime(regime: Regime, params: Mapping[str, Parameter]) -> CompiledR
         parameters=params,
         ruleset_key=ruleset_name(rules),
         memo_key=_content_key(provisions, rules),
+        inputs_read=tuple(sorted(read)),
+        groups_read=tuple((f, tuple(sorted(g))) for f, g in sorted(tested.items())),
     )
 
 
 def _content_key(provisions: list[Provision], rules: dict[str, Any]) -> str:
     """Identifies what an evaluation's outcome depends on: the rules and every provision
-    in full (consequences and exceptions too), so equal keys give equal answers."""
-    data = [p.model_dump(mode="json", by_alias=True) for p in provisions]
-    return hashlib.sha1(json.dumps([data, rules], sort_keys=True).encode()).hexdigest()
+    in full (consequences and exceptions too), so equal keys give equal answers.
+
+    Provisions are hashed through their repr, which spells out every field (strings
+    quoted, so unambiguous) and needs no pydantic serialiser: building one for
+    `model_dump` costs a cold start about 20 ms. The repr is the same whether a
+    provision was read from YAML or from the validated cache."""
+    text = json.dumps(rules, sort_keys=True) + "\0" + repr(list(provisions))
+    return hashlib.sha1(text.encode()).hexdigest()

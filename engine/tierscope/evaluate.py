@@ -173,8 +173,10 @@ def durable_backend(
         session.check_state()
 
 
-# (ruleset key, signature) -> derived outputs; see CompiledRegime.signature for why sound.
-_MEMO: dict[tuple[str, tuple[Any, ...]], Derived] = {}
+# (content key, adapter, signature) -> derived outputs; see CompiledRegime.signature for
+# why sound. The adapter is part of the key: another adapter (a test double, a future
+# engine) must not be answered from this one's runs. Bounded by _MEMO_LIMIT.
+_MEMO: dict[tuple[str, DurableAdapter, tuple[Any, ...]], Derived] = {}
 _MEMO_LIMIT = 100_000
 
 
@@ -207,7 +209,8 @@ def evaluate(
         applies = oracle_backend(world.regime.provisions, compiled.stages, world.parameters, day)
         derived = run_stages(compiled.stages, compiled.provisions, inputs, applies)
     else:
-        key = (compiled.memo_key, compiled.signature(inputs, day, members))
+        adapter = adapter or default_adapter()
+        key = (compiled.memo_key, adapter, compiled.signature(inputs, day, members))
         derived = _MEMO.get(key) if memo else None
         if derived is None:
             with durable_backend(compiled, day, members, adapter) as applies:

@@ -346,13 +346,25 @@ def load_rulebase(rules_dir: Path, countries_dir: Path) -> RuleBase:
     """Index every parameter, regime, scenario and country file (stopping at the first
     problem). Each is read and validated on first use, so a query reads only what it
     needs; `RuleBase.load_all` reads everything."""
+    from .validated_cache import cached  # validated files keyed by content hash
+
     idx = index_files(rules_dir, countries_dir)
     params_root = rules_dir / "parameters"
     rb = RuleBase()
-    rb.parameters = FileStore(lambda path: load_parameter(path, params_root)[0], idx.parameters)
-    rb.regimes = FileStore(lambda folder: _load_regime_tree(folder, idx.regimes), idx.regimes)
-    rb.scenarios = FileStore(load_named_scenario, idx.scenarios)
-    rb.countries = FileStore(load_country, idx.countries)
+    rb.parameters = FileStore(
+        cached("parameter", lambda path: load_parameter(path, params_root)[0]), idx.parameters
+    )
+    rb.regimes = FileStore(
+        cached(
+            "regime",
+            lambda folder: _load_regime_tree(folder, idx.regimes),
+            # a regime reads its folder and those of the regimes it includes
+            lambda folder: [p for f in idx.regimes.values() for p in sorted(f.glob("*.yaml"))],
+        ),
+        idx.regimes,
+    )
+    rb.scenarios = FileStore(cached("scenario", load_named_scenario), idx.scenarios)
+    rb.countries = FileStore(cached("country", load_country), idx.countries)
     return rb
 
 

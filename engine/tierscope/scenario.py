@@ -139,10 +139,17 @@ def _base_world(rb: RuleBase, name: str, chain: tuple[str, ...]) -> World:
         return World(r.id, r.header.title, r, rb.parameters, rb.countries)
     scen = resolve_scenario(rb, name)
     if scen.regimes is not None:
+        from .validated_cache import cached_value  # loaded with the first file anyway
+
+        # built from validated models only, so their reprs say all it depends on
+        parts = [rb.regimes[w.regime] for w in scen.regimes if w.regime in rb.regimes]
+        regime = cached_value(
+            "composite-regime", repr([scen, *parts]), lambda: composite_regime(rb, scen)
+        )
         return World(
             scen.id,
             scen.title,
-            composite_regime(rb, scen),
+            regime,
             rb.parameters,
             rb.countries,
             tuple(scen.notes),

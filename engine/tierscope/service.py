@@ -7,7 +7,7 @@ from files to answers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 DEFAULT_SCENARIO = "current-law"
 # The timeline scenario whose windows say which regime was the law on a date.
 LAW_TIMELINE = "current-law"
+WORLDS_LIMIT = 64  # Worlds kept per Project (each --assume combination is one)
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,12 @@ class Project:
     @cached_property
     def chips(self) -> dict[str, ChipSpec]:
         from .chips import load_chips  # imported on demand: `query` rarely needs chips
+        from .validated_cache import cached
 
-        return load_chips(self.rules_dir)
+        def files(rules_dir: Path) -> list[Path]:
+            return sorted((rules_dir / "chips").glob("*.yaml"))
+
+        return cached("chips", load_chips, files)(self.rules_dir)
 
     def scenario_ids(self) -> list[str]:
         """Regimes first (each is a scenario too), then the shipped scenarios."""
@@ -104,6 +109,8 @@ class Project:
                     world.countries,
                     world.notes,
                 )
+            if len(self._worlds) >= WORLDS_LIMIT:  # bounded: forget the oldest
+                del self._worlds[next(iter(self._worlds))]
             self._worlds[key] = world
         return self._worlds[key]
 
@@ -256,20 +263,83 @@ def assumption_scenario(assume: Mapping[str, int], params: Mapping[str, Paramete
     )
 
 
-def _shared_parts(ev: Evaluation) -> dict[str, Any]:
-    """The parts of a result that depend only on what fired and the date, not on the
-    country: cached per (world, memoised evaluation, date), since many countries share
-    an evaluation (see CompiledRegime.signature)."""
+class _ReadRecorder(Mapping[str, Parameter]):
+    """The world's parameters, noting which ones are read (see `_shared_parts`)."""
+
+    def __init__(self, params: Mapping[str, Parameter]) -> None:
+        self._params = params
+        self.read: dict[str, Parameter] = {}
+
+    def __getitem__(self, key: str) -> Parameter:
+        param = self._params[key]
+        self.read[key] = param
+        return param
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+
+_FAR = (dt.date.min, dt.date.max)
+PARTS_CACHE_LIMIT = 4096  # entries per World; ~250 are enough for every shipped scenario
+
+
+def _validity(ev: Evaluation, read: Mapping[str, Parameter]) -> tuple[dt.date, dt.date]:
+    """[lo, hi): the dates around `ev.day` on which every dated input of the shared parts
+    is the same - the provision epoch (which provisions are in force, hence `not_applied`)
+    and the entry in force of every parameter that was read."""
+    lo, hi = _FAR
+    points = list(ev.world.compiled.breakpoints)
+    for param in read.values():
+        points.extend(param.values)
+    for d in points:
+        if d <= ev.day:
+            lo = max(lo, d)
+        else:
+            hi = min(hi, d)
+    return lo, hi
+
+
+def _shared_parts(ev: Evaluation, cache: bool = True) -> dict[str, Any]:
+    """The parts of a result that depend only on what fired and the dated inputs, not on
+    the country or the exact date.
+
+    Many countries share an evaluation (see CompiledRegime.signature), and the parts stay
+    the same between two dates at which a dated input changes (a provision window, a
+    parameter entry), so they are cached per World by (evaluation, validity interval):
+    a world-wide sweep over monthly dates builds each distinct part once. The interval
+    is measured from the parameters actually read while building, so a parameter added
+    to a formula can never be missed. `cache=False` builds afresh (the reference path of
+    tests/test_answer_identity.py).
+    """
     world, day = ev.world, ev.day
-    key = (id(ev.resolutions), day)
-    hit = world.result_cache.get(key)
-    if hit is not None and hit[0] is ev.resolutions:
-        return hit[1]
-    h100 = parameter_use(world.parameters, H100_PARAM, day)
+    entries = world.result_cache.get(id(ev.resolutions)) if cache else None
+    if entries:
+        for lo, hi, resolutions, parts in entries:
+            if lo <= day < hi and resolutions is ev.resolutions:
+                return parts
+    recorder = _ReadRecorder(world.parameters)
+    parts = _build_parts(ev, recorder)
+    if cache:
+        if sum(len(v) for v in world.result_cache.values()) >= PARTS_CACHE_LIMIT:
+            world.result_cache.clear()  # bounded: start again rather than grow
+        lo, hi = _validity(ev, recorder.read)
+        # the entry keeps `ev.resolutions` alive, so its id cannot be reused meanwhile
+        world.result_cache.setdefault(id(ev.resolutions), []).append(
+            (lo, hi, ev.resolutions, parts)
+        )
+    return parts
+
+
+def _build_parts(ev: Evaluation, params: Mapping[str, Parameter]) -> dict[str, Any]:
+    world, day = ev.world, ev.day
+    h100 = parameter_use(params, H100_PARAM, day)
     if not isinstance(h100.value, int) or h100.value <= 0:
         raise RuleConflictError(f"{H100_PARAM} must be a positive TPP on {day}, not {h100.value!r}")
     pathways = [
-        pathway_result(res.winners, world.parameters, day, h100)
+        pathway_result(res.winners, params, day, h100)
         for out, res in sorted(ev.resolutions.items())
         if out.startswith("pathway:")
     ]
@@ -278,9 +348,7 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
         for p in res.winners:
             for node in walk(p.when):
                 if isinstance(node, FactTest) and node.op == "in_param":
-                    used.setdefault(
-                        node.operand, parameter_use(world.parameters, node.operand, day)
-                    )
+                    used.setdefault(node.operand, parameter_use(params, node.operand, day))
     lists = list(used.values())  # country lists the deciding provisions read (Supp. No. 5 ...)
     for pw in pathways:
         for u in pw.parameters:
@@ -288,7 +356,8 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
     used.setdefault(h100.id, h100)
     review = ev.value("review_policy")
     winners = [p for r in ev.resolutions.values() for p in r.winners]
-    parts = {
+    applicable = {a.id for a in ev.applicable}
+    return {
         "tier": ev.value("tier"),
         "licence_required": bool(ev.value("licence_required")),
         "review_policy": review.policy if review else None,
@@ -313,12 +382,10 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
                 requires=describe(p.when),
             )
             for p in sorted(world.regime.provisions, key=lambda p: p.id)
-            if p.valid.contains(day) and p.id not in {a.id for a in ev.applicable}
+            if p.valid.contains(day) and p.id not in applicable
         ],
         "h100_tpp": h100,
-        "total_reachable": total_reachable(
-            pathways, world.compiled.provisions, world.parameters, day, h100
-        ),
+        "total_reachable": total_reachable(pathways, world.compiled.provisions, params, day, h100),
         "warnings": [
             f"{res.value.text} [{res.winners[0].citation}; {res.winners[0].status.value}]"
             for out, res in sorted(ev.resolutions.items())
@@ -327,8 +394,6 @@ def _shared_parts(ev: Evaluation) -> dict[str, Any]:
         "parameters_used": list(used.values()),
         "key_dates": [f"{d.date}: {d.label} ({d.citation})" for d in world.regime.header.key_dates],
     }
-    world.result_cache[key] = (ev.resolutions, parts)  # keep the dict alive: ids stay unique
-    return parts
 
 
 def _weakest_input(
@@ -365,21 +430,27 @@ def _shown(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def with_law(parts: dict[str, Any], law: LawContext | None) -> dict[str, Any]:
+    """The shared parts of a result with the law in force on its date (see `law_on`)."""
+    if law is None:
+        return parts
+    return {
+        **parts,
+        "regime_in_force": law.regime_in_force,
+        "regime_in_force_title": law.regime_in_force_title,
+        "banner": law.banner,
+        "warnings": ([law.banner] if law.banner else []) + parts["warnings"],
+    }
+
+
 def build_result(
     ev: Evaluation,
     chips: Mapping[str, ChipSpec] | None = None,
     law: LawContext | None = None,
+    cache: bool = True,
 ) -> QueryResult:
     """Quantify one evaluation into a validated, cited QueryResult."""
-    parts = _shared_parts(ev)
-    if law is not None:
-        parts = {
-            **parts,
-            "regime_in_force": law.regime_in_force,
-            "regime_in_force_title": law.regime_in_force_title,
-            "banner": law.banner,
-            "warnings": ([law.banner] if law.banner else []) + parts["warnings"],
-        }
+    parts = with_law(_shared_parts(ev, cache), law)
     h100 = parts["h100_tpp"].value
     return QueryResult(
         country=ev.country.code,

@@ -13,9 +13,6 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml.nodes import MappingNode
-
 from .errors import LoadError
 
 
@@ -41,70 +38,6 @@ class LineList(list):
         self.line: int = 0
 
 
-# libyaml's parser when available (about 5x faster); both are safe loaders.
-_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _StrictLoader(_SafeBase):  # type: ignore[misc,valid-type]
-    """SafeLoader with duplicate-key detection and line tracking."""
-
-
-def _construct(loader: _StrictLoader, node: yaml.Node) -> Any:
-    """Construct one node; a bad scalar (e.g. the date 2025-02-30) keeps its line."""
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError) as exc:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"invalid value {node.value!r}: {exc}", node.start_mark
-        ) from None
-
-
-def _construct_mapping(loader: _StrictLoader, node: MappingNode, deep: bool = False) -> LineDict:
-    loader.flatten_mapping(node)
-    result = LineDict()
-    result.line = node.start_mark.line + 1
-    for key_node, value_node in node.value:
-        key = _construct(loader, key_node)
-        try:
-            hash(key)
-        except TypeError as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a plain value", key_node.start_mark
-            ) from exc
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
-            )
-        try:
-            result[key] = _construct(loader, value_node)
-        except yaml.constructor.ConstructorError as exc:
-            if (
-                exc.problem
-                and exc.problem.startswith("invalid value")
-                and value_node.start_mark is exc.problem_mark
-            ):
-                # name the field whose value is bad (e.g. `from: 2025-02-30`)
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{key}: {exc.problem}", exc.problem_mark
-                ) from None
-            raise
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-def _construct_sequence(
-    loader: _StrictLoader, node: yaml.SequenceNode, deep: bool = False
-) -> LineList:
-    result = LineList(_construct(loader, child) for child in node.value)
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    result.line = node.start_mark.line + 1
-    return result
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
 # Limits on what a data file may be: rule files are small and shallow. Deeper nesting
 # would exhaust Python's recursion in the constructors (and in pydantic); a FIFO or a
 # link to /dev/zero must not hang or exhaust memory.
@@ -112,46 +45,14 @@ MAX_DEPTH = 64
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
-def _too_deep(root: yaml.Node) -> yaml.Node | None:
-    """The first node nested deeper than MAX_DEPTH (walked without recursion)."""
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
-    seen: set[int] = set()
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return node
-        if id(node) in seen:  # aliases share nodes
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in node.value)
-        elif isinstance(node, MappingNode):
-            for key, value in node.value:
-                stack.append((key, depth + 1))
-                stack.append((value, depth + 1))
-    return None
-
-
-def _load(text: str) -> Any:
-    loader = _StrictLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        deep = _too_deep(node)
-        if deep is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"nested more than {MAX_DEPTH} levels deep", deep.start_mark
-            )
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
 def parse_yaml(text: str, path: Path | str) -> Any:
     """Parse one YAML document safely; any problem becomes a LoadError with a line."""
+    import yaml  # PyYAML and the parser load only when a file is parsed (see yaml_parser)
+
+    from .yaml_parser import load_strict
+
     try:
-        return _load(text)
+        return load_strict(text)
     except RecursionError:
         raise LoadError(path, f"invalid YAML: nested more than {MAX_DEPTH} levels deep") from None
     except yaml.MarkedYAMLError as exc:
