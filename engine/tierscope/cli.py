@@ -117,6 +117,30 @@ WithOpt = Annotated[
         ),
     ),
 ]
+InChipOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--in",
+        help="Chip kind the ceilings are also counted in (any catalogue name, e.g. B200, GB300; "
+        "default H100).",
+        show_default=False,
+    ),
+]
+UtilisationOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--utilisation",
+        help="Share of peak dense BF16 throughput a training run achieves, for training FLOP "
+        "(default: the cited value in rules/yardsticks/training-utilisation.yaml).",
+    ),
+]
+
+
+def _translator(project: Project, chip: str | None, utilisation: float | None):
+    """The yardstick translation basis for this answer (rules/yardsticks)."""
+    from .yardsticks import translator_for
+
+    return translator_for(project, chip, utilisation)
 
 
 def parse_assume(items: list[str] | None) -> dict[str, int]:
@@ -199,15 +223,27 @@ def query(
     assume: AssumeOpt = None,
     with_: WithOpt = None,
     item: ItemOpt = DEFAULT_ITEM,
+    in_chip: InChipOpt = None,
+    utilisation: UtilisationOpt = None,
 ) -> None:
     """Tier, licence picture, pathway ceilings and total reachable compute, under the law in
-    force on the date unless --scenario names another regime or scenario.
+    force on the date unless --scenario names another regime or scenario, and what they
+    mean: chips of a chosen kind, dense BF16 FLOP/s, training FLOP, DeepSeek-V3 runs a year
+    and Israel-1s.
 
     Examples: tierscope query Israel; tierscope query IL --scenario framework-2025 --as-of 2025-03-01;
     tierscope query IL --scenario framework-2025+israel-arrangement --assume nveu_count=1;
     tierscope query Israel --scenario framework-2025 --as-of 2025-03-01 --item 4E091;
-    tierscope query Israel -s framework-2025 --as-of 2025-06-01 --with g2g-arrangement --with nveu
+    tierscope query Israel -s framework-2025 --as-of 2025-06-01 --with g2g-arrangement --with nveu;
+    tierscope query IL --scenario framework-2025 --in B200 --utilisation 0.35
     """
+    from .yardstick_render import (
+        csv_with,
+        print_query_translation,
+        query_json_with,
+        query_md_translation,
+    )
+
     day = parse_date(as_of)
     assumptions = parse_assume(assume)
     if item not in ITEMS:
@@ -219,12 +255,18 @@ def query(
 
         scenario = with_routes(project, scenario, with_, country, day, assumptions)
     results = [project.query(c, scenario, day, assumptions, item=item) for c in country]
+    tr = _translator(project, in_chip, utilisation)
+    # tr is None for a rules folder without yardsticks: the answer comes alone
     if format is OutputFormat.json:
-        print(query_json(results))
+        text = query_json(results)
+        print(query_json_with(text, results, tr) if tr else text)
     elif format is OutputFormat.csv:
-        sys.stdout.write(query_csv(results))
+        text = query_csv(results)
+        sys.stdout.write(csv_with(text, results, tr) if tr else text)
     elif format is OutputFormat.md:
         print(query_md(results))
+        if tr:
+            print(query_md_translation(results, tr))
     else:
         notes = []
         world = project.world(scenario, assumptions)
@@ -234,7 +276,12 @@ def query(
                 notes.append(
                     f"{d.label}: {d.date} ({d.citation}); on {day} compliance was not yet required."
                 )
-        print_query_table(out, results, notes)
+        for r in results:
+            print_query_table(out, [r], [])
+            if tr:
+                print_query_translation(out, r, tr)
+        for n in literal(notes):
+            out.print(f"[yellow]Note:[/yellow] {n}")
 
 
 @app.command()
@@ -363,8 +410,11 @@ def compare(
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
     with_: WithOpt = None,
+    in_chip: InChipOpt = None,
+    utilisation: UtilisationOpt = None,
 ) -> None:
-    """Countries x scenarios (x dates) side by side, with deltas against a baseline.
+    """Countries x scenarios (x dates) side by side, with deltas against a baseline, what
+    the totals mean (chips, DeepSeek-V3 runs, Israel-1s) and the deals beside the ceilings.
 
     Examples: tierscope compare Israel; tierscope compare Israel India -s framework-2025
     -s israel-arrangement --baseline framework-2025; tierscope compare IL --as-of 2024-06-01
@@ -395,14 +445,26 @@ def compare(
         ]
         baseline = baseline or names[0]
     comp = run_compare(project, country, names, dates, baseline, assumptions)
+    from .compare_extras import compare_extras_csv, compare_extras_json, compare_extras_md
+
+    tr = _translator(project, in_chip, utilisation)  # None: no yardsticks, no extras
     if format is OutputFormat.json:
-        print(comp.model_dump_json(indent=2))
+        text = comp.model_dump_json(indent=2)
+        print(compare_extras_json(text, project, comp, tr, assumptions) if tr else text)
     elif format is OutputFormat.csv:
         sys.stdout.write(compare_csv(comp))
+        if tr:
+            sys.stdout.write(compare_extras_csv(project, comp, tr, assumptions))
     elif format is OutputFormat.md:
         print(compare_md(comp))
+        if tr:
+            print(compare_extras_md(project, comp, tr, assumptions))
     else:
+        from .compare_extras import print_compare_extras
+
         print_compare_table(out, comp)
+        if tr:
+            print_compare_extras(out, project, comp, tr, assumptions)
 
 
 def monthly(span: str) -> list[dt.date]:
@@ -510,6 +572,8 @@ def acquire(
     ] = "none",
     format: FormatOpt = OutputFormat.table,
     with_: WithOpt = None,
+    in_chip: InChipOpt = None,
+    utilisation: UtilisationOpt = None,
 ) -> None:
     """Can this order ship? Licence, route (exception, allocation, VEU), share of the allocation.
 
@@ -542,8 +606,17 @@ def acquire(
         allocation_used,
         veu_kind,
     )
+    from .yardstick_render import _dump, translation_fields
+
+    tr = _translator(project, in_chip, utilisation)
+    order_tx = tr(result.order_tpp, result.status) if tr else None
     if format is OutputFormat.json:
-        print(result.model_dump_json(indent=2))
+        import json
+
+        data = json.loads(result.model_dump_json())
+        if tr:
+            data["translation"] = {"basis": _dump(tr.basis), "order": _dump(order_tx)}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     elif format in (OutputFormat.csv, OutputFormat.md):
         import csv
 
@@ -560,6 +633,7 @@ def acquire(
                 "authorisation": result.authorisation,
                 "licence_application": result.licence_application,
                 "share_of_allocation_pct": result.share_of_allocation_pct,
+                **{f"order_{k}": v for k, v in translation_fields(order_tx).items()},
             }
             for line in result.order
         ]
@@ -573,7 +647,11 @@ def acquire(
             for r in rows:
                 print("| " + " | ".join(str(v) for v in r.values()) + " |")
     else:
+        from .yardstick_render import print_order_translation
+
         print_acquire(out, result)
+        if tr:
+            print_order_translation(out, order_tx, tr)
 
 
 @app.command()
@@ -904,3 +982,6 @@ def _run(argv: list[str] | None) -> int:
             _fail(f"{exc.format_message()} (see {command})", EXIT_USAGE)
         _internal(exc)  # a bug: say so plainly, keep the traceback for debugging
     return rv if isinstance(rv, int) else 0
+
+
+from . import cli_yardsticks  # noqa: E402, F401  (registers `yardstick` and `report`)

@@ -34,7 +34,7 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 # Folders under rules/ that are not regimes.
-NON_REGIME_DIRS = frozenset({"parameters", "scenarios", "pathways", "chips"})
+NON_REGIME_DIRS = frozenset({"parameters", "scenarios", "pathways", "chips", "yardsticks"})
 
 
 class FileStore(Mapping[str, T]):

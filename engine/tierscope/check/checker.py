@@ -24,6 +24,7 @@ from ..models.regime import Regime
 from ..models.scenario import Scenario
 from ..validation import key_line, validate
 from ..yamlio import is_regular_file
+from ..yardsticks import check_yardsticks
 from .assignments import Assignments
 from .common import Prov, ScenarioSrc, find_line
 from .references import References
@@ -90,6 +91,7 @@ class Checker(References, Assignments):
         self._guard("reading the regimes", self._load_regimes)
         self._guard("reading the scenarios", self._load_scenarios)
         self._guard("reading the chips", self._load_chips)
+        self._guard("reading the yardsticks", lambda: check_yardsticks(self))
         self._guard("reading the countries", self._load_countries)
         self._guard("looking for ignored files", self._warn_ignored_files)
         if self.loaded == 0:
