@@ -67,7 +67,10 @@ def test_a_file_with_five_mistakes_reports_five_each_with_a_hint(tmp_path, capsy
 
 def test_a_query_names_the_first_problem_and_counts_the_rest(tmp_path, capsys):
     path = tmp_path / "my-reform.yaml"
-    path.write_text(FIVE_MISTAKES)
+    # schema mistakes (the misspelt `notse`; `valeu` for `value`): a query names one, at its
+    # line, and counts the rest (a decimal where whole TPP are counted is found when the
+    # override is applied, as `check` shows above at line 13)
+    path.write_text(FIVE_MISTAKES.replace("{value: 1.5,", "{valeu: 1.5,"))
     code, _, err = run(capsys, "query", "IL", "-s", str(path))
     assert code == 2
     assert err.startswith(f"tierscope: error: {path}:13: ") and err.count("\n") == 1

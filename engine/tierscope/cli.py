@@ -4,6 +4,7 @@ and a one-line message, never a traceback (set TIERSCOPE_DEBUG=1 to see one)."""
 import contextlib
 import datetime as dt
 import errno
+import json
 import os
 import re
 import sys
@@ -298,35 +299,23 @@ def explain(
 
     Example: tierscope explain Israel --scenario framework-2025 --as-of 2025-03-01
     """
-    day = parse_date(as_of)
-    if item not in ITEMS:
-        raise TierscopeError(f"--item {item!r}: use one of {', '.join(ITEMS)}")
-    project = _project()
-    ev = project.evaluate(country, scenario, day, item=item)
-    from .service import build_result
+    from .api import Session
 
-    r = build_result(ev, law=project.law_on(ev.world, day))
+    e = Session(project=_project()).explain(country, scenario, parse_date(as_of), item)
     if format is OutputFormat.json:
-        print(
-            r.model_dump_json(
-                indent=2,
-                include={
-                    "country",
-                    "scenario",
-                    "as_of",
-                    "fired",
-                    "not_applied",
-                    "parameters_used",
-                    "citations",
-                    "groups",
-                    "status",
-                },
-            )
-        )
-        return
-    src = [ref.title for ref in ev.country.groups.references]
-    src.append(f"status of the group snapshot: {ev.country.groups.status.value}")
-    print_explain(out, r, ev.inputs, src)
+        print(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
+    elif format is OutputFormat.csv:
+        from .render import explain_csv
+
+        sys.stdout.write(explain_csv(e))
+    elif format is OutputFormat.md:
+        from .render import explain_md
+
+        print(explain_md(e))
+    else:
+        # redirected: as wide as the text, so no citation or source is folded or cropped
+        console = out if sys.stdout.isatty() else _Console(width=100_000, emoji=False, highlight=False)
+        print_explain(console, e, e.facts, e.group_sources)
 
 
 @app.command()
@@ -342,27 +331,13 @@ def countries(
 
     Example: tierscope countries --scenario framework-2025 --as-of 2025-03-01 --tier 1
     """
-    day = parse_date(as_of)
-    project = _project()
-    world = project.world(scenario)
-    from .evaluate import evaluate
+    from .api import Session
 
-    rows = []
-    for code in world.countries:
-        ev = evaluate(world, world.countries[code], day)
-        t = ev.value("tier")
-        if tier is None or t == tier:
-            rows.append(
-                {
-                    "as_of": str(day),
-                    "country": code,
-                    "name": ev.country.name,
-                    "tier": t,
-                    "licence_required": bool(ev.value("licence_required")),
-                    "groups": sorted(ev.inputs["groups"]),
-                }
-            )
-    banner = project.law_on(world, day).banner
+    day = parse_date(as_of)
+    session = Session(project=_project())
+    rows = session.countries(tier, scenario, day).to_dict()
+    world = session.project.world(scenario)
+    banner = session.project.law_on(world, day).banner
     if banner and format is OutputFormat.table:
         out.print(f"[bold yellow]{banner}[/bold yellow]", highlight=False)
     _print_rows(rows, format, title=f"{world.title}, as of {day}")
@@ -383,9 +358,6 @@ def scenarios() -> None:
             sc = rb.scenarios[sid]
             base = f"base {sc.base}" if sc.base else "regimes by date"
             out.print(f"[bold]{literal(sid)}[/bold]  ({literal(base)})  {literal(sc.title)}")
-
-
-DEFAULT_COMPARE = ("pre-framework", "framework-2025", "post-rescission", "current-law")
 
 
 @app.command()
@@ -410,61 +382,73 @@ def compare(
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
     with_: WithOpt = None,
+    measure: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--measure",
+            "-m",
+            help="Only these measures (repeatable): tier, licence, review, total, or a "
+            "pathway id such as country_allocation or lpp. Default: all.",
+        ),
+    ] = None,
     in_chip: InChipOpt = None,
     utilisation: UtilisationOpt = None,
 ) -> None:
-    """Countries x scenarios (x dates) side by side, with deltas against a baseline, what
+    """Countries x scenarios (x dates) in one grid, with deltas against a baseline, what
     the totals mean (chips, DeepSeek-V3 runs, Israel-1s) and the deals beside the ceilings.
 
-    Examples: tierscope compare Israel; tierscope compare Israel India -s framework-2025
-    -s israel-arrangement --baseline framework-2025; tierscope compare IL --as-of 2024-06-01
-    --as-of 2025-03-01 --as-of 2026-06-01 -s current-law; tierscope compare Israel --with
-    g2g-arrangement --with nveu (each scenario next to itself with the routes taken on the
-    earliest date; default scenario: the regime the first route exists in)
+    Examples: tierscope compare Israel; tierscope compare Israel India Germany -s framework-2025
+    -s israel-arrangement --baseline framework-2025 --measure total; tierscope compare IL
+    --as-of 2024-06-01 --as-of 2025-03-01 --as-of 2026-06-01 -s current-law;
+    tierscope compare Israel --with g2g-arrangement
+    --with nveu (each scenario next to itself with the routes taken on the earliest date;
+    default scenario: the regime the first route exists in)
     """
-    from .compare import compare as run_compare
-    from .render import compare_csv, compare_md, print_compare_table
+    from .api import Session
+    from .grid import compare_markdown, compare_text, measure_ids
 
-    project = _project()
     assumptions = parse_assume(assume)
-    _check_assumptions(project, assumptions)
-    dates = [parse_date(d) for d in as_of] if as_of else [dt.date.today()]
-    names = scenario or [
-        *DEFAULT_COMPARE,
-        *(s for s in project.scenario_ids() if s not in DEFAULT_COMPARE),
-    ]
+    dates = [parse_date(d) for d in as_of] if as_of else None
+    project = _project()
+    names = scenario
     if with_:
         from .routes import get_routes, with_routes
 
-        if not scenario:
-            names = [get_routes(project, with_)[0].regimes[0]]
+        _check_assumptions(project, assumptions)
+        first = min(dates) if dates else dt.date.today()
         names = [
             col
-            for s in names
-            for col in (s, with_routes(project, s, with_, country, min(dates), assumptions))
+            for s in (scenario or [get_routes(project, with_)[0].regimes[0]])
+            for col in (s, with_routes(project, s, with_, country, first, assumptions))
         ]
         baseline = baseline or names[0]
-    comp = run_compare(project, country, names, dates, baseline, assumptions)
+    comp = Session(project=project).compare(country, names, dates, baseline, assumptions)
     from .compare_extras import compare_extras_csv, compare_extras_json, compare_extras_md
 
     tr = _translator(project, in_chip, utilisation)  # None: no yardsticks, no extras
     if format is OutputFormat.json:
-        text = comp.model_dump_json(indent=2)
+        text = json.dumps(comp.to_dict(), indent=2, ensure_ascii=False)
         print(compare_extras_json(text, project, comp, tr, assumptions) if tr else text)
     elif format is OutputFormat.csv:
-        sys.stdout.write(compare_csv(comp))
+        from .render import compare_csv
+
+        sys.stdout.write(compare_csv(comp, measure_ids(comp, measure)))
         if tr:
             sys.stdout.write(compare_extras_csv(project, comp, tr, assumptions))
     elif format is OutputFormat.md:
-        print(compare_md(comp))
+        sys.stdout.write(compare_markdown(comp, measure))
         if tr:
             print(compare_extras_md(project, comp, tr, assumptions))
     else:
+        import shutil
+
         from .compare_extras import print_compare_extras
 
-        print_compare_table(out, comp)
-        if tr:
-            print_compare_extras(out, project, comp, tr, assumptions)
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        sys.stdout.write(compare_text(comp, measure, width))
+        if tr:  # redirected: as wide as the text, never cropped
+            wide = out if sys.stdout.isatty() else _Console(width=100_000, emoji=False, highlight=False)
+            print_compare_extras(wide, project, comp, tr, assumptions)
 
 
 def monthly(span: str) -> list[dt.date]:
@@ -618,26 +602,16 @@ def acquire(
             data["translation"] = {"basis": _dump(tr.basis), "order": _dump(order_tx)}
         print(json.dumps(data, indent=2, ensure_ascii=False))
     elif format in (OutputFormat.csv, OutputFormat.md):
-        import csv
+        # one tidy row per order line; `route_state` says "no pathway fits" instead of a blank
+        from .frames import tidy_rows
 
         rows = [
-            {
-                "country": result.country,
-                "scenario": result.scenario,
-                "as_of": str(result.as_of),
-                "chips": f"{line.count} x {line.chip}",
-                "tpp_total": line.tpp_total,
-                "eccn": line.eccn,
-                "licence_required": result.licence_required,
-                "route": result.route,
-                "authorisation": result.authorisation,
-                "licence_application": result.licence_application,
-                "share_of_allocation_pct": result.share_of_allocation_pct,
-                **{f"order_{k}": v for k, v in translation_fields(order_tx).items()},
-            }
-            for line in result.order
+            {**row, **{f"order_{k}": v for k, v in translation_fields(order_tx).items()}}
+            for row in tidy_rows(result)
         ]
         if format is OutputFormat.csv:
+            import csv
+
             w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
             w.writeheader()
             w.writerows(rows)
@@ -645,7 +619,7 @@ def acquire(
             print("| " + " | ".join(rows[0]) + " |")
             print("|" + "---|" * len(rows[0]))
             for r in rows:
-                print("| " + " | ".join(str(v) for v in r.values()) + " |")
+                print("| " + " | ".join("" if v is None else str(v) for v in r.values()) + " |")
     else:
         from .yardstick_render import print_order_translation
 
@@ -841,6 +815,43 @@ def check(
         for r in reports:
             print(r.to_text())
     raise typer.Exit(code)
+
+
+@app.command("test")
+def test_cases(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="YAML files of legal cases (see tests/cases/ for examples).",
+                       show_default=False),
+    ],
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List passing cases too.")
+    ] = False,
+) -> None:
+    """Run legal cases: each states a country, scenario, date, what the law says the
+    answer is, and its source. Prints file:line for every expectation not met.
+    Exit 0 all pass, 1 some fail, 2 a file cannot be read.
+
+    Example: tierscope test my-cases.yaml
+    """
+    from .api import Session
+    from .cases import run_file
+
+    session = Session(project=_project())
+    outcomes = []
+    for f in files:
+        outcomes.extend(run_file(f, session))
+    for o in outcomes:
+        if not o.passed:
+            for line in o.lines():
+                print(line)
+            if o.source:
+                print(f"  source of the expectation: {o.source}")
+        elif verbose:
+            print(f"{o.path}:{o.line}: ok: {o.name}")
+    failed = sum(not o.passed for o in outcomes)
+    print(f"{len(outcomes)} cases: {len(outcomes) - failed} passed, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
 
 
 def _check_assumptions(project: Project, assumptions: dict[str, int]) -> None:

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from .errors import RuleConflictError
 from .models.common import Status, weakest
-from .models.parameter import Parameter
+from .models.parameter import Parameter, format_exact
 from .models.provision import ParamRef, Provision
 from .models.result import ParameterUse, PathwayResult, ReachTerm, TotalReachable
 
@@ -63,12 +63,19 @@ def ceiling_tpp(
     uses = [parameter_use(params, ref.param, day)]
     if ref.times is not None:
         uses.append(parameter_use(params, ref.times, day))
-    value = 1
+    value: int | Fraction = 1
     for u in uses:
-        if not isinstance(u.value, int):
+        if isinstance(u.value, list):
             raise RuleConflictError(f"parameter {u.id} is a list; a ceiling needs a number")
         value *= u.value
-    return value, uses
+    if isinstance(value, Fraction) and value.denominator != 1:
+        # the law counts TPP in whole units: an exact answer or an error, never a rounding
+        raise RuleConflictError(
+            f"a ceiling of {' x '.join(format_exact(u.value) for u in uses)} "  # type: ignore[arg-type]
+            f"({' x '.join(u.id for u in uses)}) = {format_exact(value)} TPP on {day} is not a "
+            "whole number of TPP; choose values whose product is whole"
+        )
+    return int(value), uses
 
 
 def pathway_result(
@@ -88,9 +95,16 @@ def pathway_result(
         tpp, uses = ceiling_tpp(pw.ceiling, params, day)
         if pw.ceiling.up_to_increase is not None:
             inc = parameter_use(params, pw.ceiling.up_to_increase, day)
-            assert isinstance(inc.value, int)
+            assert isinstance(inc.value, (int, Fraction))
             uses.append(inc)
-            up_to = tpp + tpp * inc.value // 100
+            exact = tpp + Fraction(tpp) * inc.value / 100
+            if exact.denominator != 1:  # never rounded: whole TPP or an error
+                raise RuleConflictError(
+                    f"raising {tpp:,} TPP by up to {format_exact(inc.value)}% ({inc.id}) gives "
+                    f"{format_exact(exact)} TPP on {day}, not a whole number of TPP; choose a "
+                    "percentage that gives whole TPP"
+                )
+            up_to = int(exact)
     share_uses = [parameter_use(params, s, day) for s in pw.share_limits]
     uses.extend(share_uses)
     # the row's status is the legal figure's (TPP); the H100e conversion's status is shown
@@ -101,6 +115,7 @@ def pathway_result(
         id=pw.id,
         title=pw.title,
         ceiling_tpp=tpp,
+        unbounded=tpp is None and not share_uses,
         ceiling_h100e=None if tpp is None else to_h100e(tpp, h100.value),
         ceiling_dense_bf16_pflops=None if tpp is None else to_bf16_pflops(tpp),
         ceiling_up_to_tpp=up_to,
@@ -108,7 +123,7 @@ def pathway_result(
         counts_against_country_allocation=pw.counts_against_country_allocation,
         status=weakest(statuses),
         citations=[w.citation for w in winners],
-        share_limits=[f"{u.label}: {u.value}%" for u in share_uses],
+        share_limits=[f"{u.label}: {format_exact(u.value)}%" for u in share_uses],  # type: ignore[arg-type]
         note=pw.note,
         provision=prov.id,
         parameters=uses,
@@ -143,18 +158,17 @@ def total_reachable(
             fleet = parameter_use(params, reach.fleet_share_of, day)
             share = parameter_use(params, pw.share_limits[0], day)
             assumptions[fleet.id] = fleet
-            assert isinstance(fleet.value, int) and isinstance(share.value, int)
-            tpp = fleet.value * h100.value * share.value // 100
+            assert isinstance(fleet.value, int) and isinstance(share.value, (int, Fraction))
+            exact = Fraction(fleet.value * h100.value) * share.value / 100
+            tpp = exact.numerator // exact.denominator
             statuses.append(fleet.status)
-            terms.append(
-                ReachTerm(
-                    pathway=pr.id,
-                    tpp=tpp,
-                    formula=(
-                        f"{share.value}% x {fleet.value:,} H100e fleet x {h100.value:,} TPP/H100e"
-                    ),
-                )
+            formula = (
+                f"{format_exact(share.value)}% x {fleet.value:,} H100e fleet x "
+                f"{h100.value:,} TPP/H100e"
             )
+            if tpp != exact:  # an estimate of reach, said openly rather than rounded silently
+                formula += f" = {format_exact(exact)}, rounded down to whole TPP"
+            terms.append(ReachTerm(pathway=pr.id, tpp=tpp, formula=formula))
             total += tpp
             continue
         if pr.ceiling_tpp is None:
@@ -175,6 +189,7 @@ def total_reachable(
     final = None if unbounded else total
     return TotalReachable(
         tpp=final,
+        unbounded=final is None,
         h100e=None if final is None else to_h100e(final, h100.value),
         dense_bf16_pflops=None if final is None else to_bf16_pflops(final),
         window=f"{window.value} years for annual pathways; cumulative ceilings once",

@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .models.result import PathwayResult, QueryResult
+from .models.parameter import format_exact
+from .models.result import Explanation, PathwayResult, QueryResult
 
 
 class OutputFormat(str, Enum):
@@ -73,7 +74,7 @@ def query_json(results: Sequence[QueryResult]) -> str:
 
 PATHWAY_COLUMNS = (
     "country", "scenario", "as_of", "tier", "licence_required", "review_policy",
-    "pathway", "title", "ceiling_tpp", "ceiling_h100e", "ceiling_dense_bf16_pflops",
+    "pathway", "title", "ceiling_state", "ceiling_tpp", "ceiling_h100e", "ceiling_dense_bf16_pflops",
     "per", "counts_against_country_allocation", "share_limits", "status", "citations",
 )  # fmt: skip
 
@@ -87,10 +88,13 @@ def _pathway_rows(results: Sequence[QueryResult]) -> list[dict[str, Any]]:
             "review_policy": r.review_policy,
         }  # fmt: skip
         if not r.pathways:
-            rows.append({**base, "pathway": "", "status": r.status.value})
+            rows.append(
+                {**base, "pathway": "", "ceiling_state": "no pathway open", "status": r.status.value}
+            )
         for p in r.pathways:
             rows.append({
-                **base, "pathway": p.id, "title": p.title, "ceiling_tpp": p.ceiling_tpp,
+                **base, "pathway": p.id, "title": p.title, "ceiling_state": ceiling_state(p),
+                "ceiling_tpp": p.ceiling_tpp,
                 "ceiling_h100e": p.ceiling_h100e,
                 "ceiling_dense_bf16_pflops": p.ceiling_dense_bf16_pflops, "per": p.per,
                 "counts_against_country_allocation": p.counts_against_country_allocation,
@@ -98,6 +102,13 @@ def _pathway_rows(results: Sequence[QueryResult]) -> list[dict[str, Any]]:
                 "citations": "; ".join(p.citations),
             })  # fmt: skip
     return rows
+
+
+def ceiling_state(p: PathwayResult) -> str:
+    """Why a ceiling cell is (or is not) a number: never a bare blank in CSV."""
+    from .frames import ceiling_state as state
+
+    return state(p)
 
 
 def query_csv(results: Sequence[QueryResult]) -> str:
@@ -236,7 +247,7 @@ def print_query_table(
 
 
 def print_explain(
-    console: Console, r: QueryResult, facts: dict[str, Any], group_sources: list[str]
+    console: Console, r: QueryResult | Explanation, facts: dict[str, Any], group_sources: list[str]
 ) -> None:
     r, facts, group_sources = literal(r), literal(facts), literal(group_sources)
     if r.banner:
@@ -246,7 +257,7 @@ def print_explain(
     )
     console.print("\n[bold]Facts[/bold]")
     for k, v in facts.items():
-        shown = ", ".join(sorted(v)) if isinstance(v, (set, frozenset)) else v
+        shown = ", ".join(sorted(v)) if isinstance(v, (set, frozenset, list)) else v
         console.print(f"  {k} = {shown}")
     for s in group_sources:
         console.print(f"  [dim]groups source: {s}[/dim]")
@@ -283,7 +294,9 @@ def print_explain(
     for col in ("Value", "In force from", "Status", "Source"):
         t2.add_column(col, overflow="fold")
     for p in r.parameters_used:
-        value = ", ".join(p.value) if isinstance(p.value, list) else f"{p.value:,} {p.unit}"
+        value = (
+            ", ".join(p.value) if isinstance(p.value, list) else f"{format_exact(p.value)} {p.unit}"
+        )
         t2.add_row(
             f"{p.id}\n[dim]{p.label}[/dim]",
             value,
@@ -297,115 +310,70 @@ def print_explain(
         console.print(f"  - {c}")
 
 
-def _compare_cell_text(cell, is_base: bool) -> str:
-    if not cell.available:
-        return cell.value
-    text = f"{cell.h100e:,.0f}" if cell.h100e is not None else cell.value
-    if is_base:
-        return text
-    if cell.delta_h100e is not None:
-        if cell.delta_h100e:
-            text += f"\n({cell.delta_h100e:+,.0f})"
-    elif cell.changed:
-        text += "\n(changed)"
-    return text
+def compare_csv(comp, measures: Sequence[str] | None = None) -> str:
+    """One tidy row per (country, measure, column): the full values, with a `state`
+    column that says "unbounded", "not open" or "not in force" instead of a blank."""
+    from .frames import COMPARE_COLUMNS, tidy_rows
 
-
-def _two_lines(name: str) -> str:
-    """Break a long scenario id at the hyphen nearest its middle, for narrow columns."""
-    if len(name) <= 12 or "-" not in name:
-        return name
-    cuts = [i for i, ch in enumerate(name) if ch == "-"]
-    i = min(cuts, key=lambda c: abs(c - len(name) / 2))
-    return name[: i + 1] + "\n" + name[i + 1 :]
-
-
-def print_compare_table(console: Console, comp) -> None:
-    """Rows = measures, columns = scenarios; numbers in H100e with deltas vs the baseline."""
-    comp = literal(comp)
-    countries = sorted({r.country for r in comp.rows}, key=[r.country for r in comp.rows].index)
-    for country in countries:
-        table = Table(
-            title=f"{country}: ceilings in H100e (TPP / H100 TPP); deltas against {comp.baseline}",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            title_justify="left",
-        )
-        table.add_column("Measure", max_width=30)
-        for col in comp.columns:
-            mark = "\n(baseline)" if col == comp.baseline else ""
-            table.add_column(_two_lines(col) + mark, justify="right", overflow="fold")
-        for row in (r for r in comp.rows if r.country == country):
-            label = row.label.replace(" (TPP)", "")
-            table.add_row(
-                label,
-                *(_compare_cell_text(row.cells[c], c == comp.baseline) for c in comp.columns),
-            )
-        console.print(table)
-    for n in comp.notes:
-        console.print(f"[yellow]Note:[/yellow] {n}", highlight=False)
-    console.print(
-        "[dim]'-' = pathway not open; 'unbounded' = no cap in the rule; exact TPP, statuses and "
-        "deltas in TPP: --format csv or json.[/dim]"
-    )
-
-
-def compare_csv(comp) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        [
-            "country",
-            "measure",
-            "label",
-            "column",
-            "value",
-            "tpp",
-            "h100e",
-            "status",
-            "delta_tpp",
-            "delta_h100e",
-            "changed",
-            "baseline",
-        ]
-    )
-    for row in comp.rows:
-        for col in comp.columns:
-            c = row.cells[col]
-            w.writerow(
-                [
-                    row.country,
-                    row.measure,
-                    row.label,
-                    col,
-                    c.value,
-                    c.tpp,
-                    c.h100e,
-                    c.status,
-                    c.delta_tpp,
-                    c.delta_h100e,
-                    c.changed,
-                    comp.baseline,
-                ]
-            )
+    w = csv.DictWriter(buf, fieldnames=COMPARE_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    keep = set(measures) if measures else None
+    for row in tidy_rows(comp):
+        if keep is None or row["measure"] in keep:
+            w.writerow(row)
     return buf.getvalue()
 
 
-def compare_md(comp) -> str:
-    out = [f"Deltas against `{comp.baseline}`; ceilings in H100e.", ""]
-    for country in sorted({r.country for r in comp.rows}):
-        out.append(f"### {country}")
-        out.append("")
-        out.append("| Measure | " + " | ".join(comp.columns) + " |")
-        out.append("|---|" + "---:|" * len(comp.columns))
-        for row in (r for r in comp.rows if r.country == country):
-            cells = [
-                _compare_cell_text(row.cells[c], c == comp.baseline).replace("\n", " ")
-                for c in comp.columns
-            ]
-            out.append(f"| {row.label.replace(' (TPP)', '')} | " + " | ".join(cells) + " |")
-        out.append("")
-    out.extend(f"- Note: {n}" for n in comp.notes)
+def explain_csv(e) -> str:
+    """`explain` as tidy CSV: one row per fact, provision, parameter and citation."""
+    from .frames import EXPLAIN_COLUMNS, tidy_rows
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=EXPLAIN_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(tidy_rows(e))
+    return buf.getvalue()
+
+
+def _md(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def explain_md(e) -> str:
+    """`explain` as Markdown: full text of every provision, parameter and citation."""
+    out = [f"### Why: {_md(e.country_name)} ({e.country}) under {_md(e.scenario_title)}, "
+           f"as of {e.as_of}", ""]  # fmt: skip
+    if e.banner:
+        out += [f"> {_md(e.banner)}", ""]
+    out += ["**Facts**", ""]
+    for k, v in e.facts.items():
+        out.append(f"- {k} = {', '.join(v) if isinstance(v, list) else v}")
+    out.extend(f"- groups source: {_md(s)}" for s in e.group_sources)
+    out += ["", "**Provisions that applied**", "",
+            "| Provision | Title | Output | Value | Outcome | Status | Citation |",
+            "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for f in e.fired:
+        out.append(f"| {f.id} | {_md(f.title)} | {f.output} | {_md(f.value)} | {f.outcome} | "
+                   f"{f.status.value} | {_md(f.citation)} |")  # fmt: skip
+    if e.not_applied:
+        out += ["", "**In force but not applicable** (why not)", "",
+                "| Provision | Title | Output | Requires | Citation |",
+                "|---|---|---|---|---|"]  # fmt: skip
+        for n in e.not_applied:
+            out.append(f"| {n.id} | {_md(n.title)} | {n.output} | {_md(n.requires)} | "
+                       f"{_md(n.citation)} |")  # fmt: skip
+    out += ["", "**Parameters used**", "",
+            "| Parameter | Label | Value | In force from | Status | Source |",
+            "|---|---|---|---|---|---|"]  # fmt: skip
+    for p in e.parameters_used:
+        value = (
+            ", ".join(p.value) if isinstance(p.value, list) else f"{format_exact(p.value)} {p.unit}"
+        )
+        out.append(f"| {p.id} | {_md(p.label)} | {_md(value)} | {p.effective} | "
+                   f"{p.status.value} | {_md('; '.join(p.references))} |")  # fmt: skip
+    out += ["", "**Citations**", ""]
+    out.extend(f"- {_md(c)}" for c in e.citations)
     return "\n".join(out)
 
 

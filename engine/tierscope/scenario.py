@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,9 +21,16 @@ from .errors import TierscopeError, UnknownCountryError, UnknownScenarioError
 from .loader import RuleBase, clip, load_scenario
 from .models.common import Status, weakest
 from .models.country import Country
-from .models.parameter import DatedValue, Parameter, Unit
+from .models.parameter import (
+    RATIONAL_UNITS,
+    DatedValue,
+    Parameter,
+    Unit,
+    format_exact,
+    unit_problem,
+)
 from .models.regime import Regime, RegimeHeader
-from .models.scenario import ParameterOverride, Scenario
+from .models.scenario import CountriesWhere, CountryOverride, ParameterOverride, Scenario
 from .validation import did_you_mean
 from .world import World
 
@@ -211,29 +218,60 @@ def check_overrides(rb: RuleBase, world: World, scen: Scenario) -> list[str]:
                 f"parameters.{pid}: no such parameter{did_you_mean(pid, world.parameters)}"
             )
             continue
-        is_list = param.unit is Unit.countries
-        if ov.values is not None:
-            for d, dv in ov.values.items():
-                if dv.value is not None and isinstance(dv.value, list) != is_list:
-                    problems.append(
-                        f"parameters.{pid}.{d}: value must be {'a list of country codes' if is_list else 'an integer'}"
-                    )
-        if ov.scale is not None and is_list:
-            problems.append(f"parameters.{pid}: cannot scale a country list")
-        if ov.add is not None or ov.remove is not None:
-            if not is_list:
-                problems.append(f"parameters.{pid}: add/remove only apply to country lists")
-            for code in [*(ov.add or []), *(ov.remove or [])]:
-                if code not in world.countries:
-                    problems.append(f"parameters.{pid}: unknown country code {code!r}")
-        for d, dv in (ov.values or {}).items():
-            if is_list and isinstance(dv.value, list):
-                for code in dv.value:
-                    if code not in world.countries:
-                        problems.append(f"parameters.{pid}.{d}: unknown country code {code!r}")
+        problems.extend(f"parameters[{pid}]{p}" for p in override_problems(param, ov, world))
     for code in scen.countries:
         if code not in world.countries:
             problems.append(f"countries.{code}: unknown country code{_code_hint(code, world)}")
+    for i, sel in enumerate(scen.countries_where):
+        for pid in sel.add_to:
+            param = world.parameters.get(pid)
+            if param is None or param.unit is not Unit.countries:
+                problems.append(
+                    f"countries_where.{i}.add_to: {pid!r} is not a country-list parameter"
+                )
+    return problems
+
+
+def override_problems(param: Parameter, ov: ParameterOverride, world: World) -> list[str]:
+    """What is wrong with applying `ov` to `param` (each starting with a field suffix)."""
+    problems: list[str] = []
+    is_list = param.unit is Unit.countries
+    if ov.values is not None:
+        for d, dv in ov.values.items():
+            problem = unit_problem(param.unit, dv.value)
+            if problem:
+                problems.append(f".values[{d}].value: {problem}")
+            for code in dv.value if isinstance(dv.value, list) else []:
+                if code not in world.countries:
+                    problems.append(f".values[{d}].value: unknown country code {code!r}")
+    if ov.kind == "set":
+        problem = unit_problem(param.unit, ov.set)
+        if problem:
+            problems.append(f".set: {problem}")
+        for code in ov.set if isinstance(ov.set, list) else []:
+            if code not in world.countries:
+                problems.append(f".set: unknown country code {code!r}")
+    if ov.scale is not None:
+        if is_list:
+            problems.append(": cannot scale a country list")
+        else:
+            for d, dv in param.values.items():
+                if dv.value is None or isinstance(dv.value, list):
+                    continue
+                exact = ov.fraction * dv.value
+                if exact.denominator != 1 and param.unit not in RATIONAL_UNITS:
+                    problems.append(
+                        f".scale: {format_exact(dv.value)} x {format_exact(ov.fraction)} = "
+                        f"{format_exact(exact)} on {d} is not a whole number of "
+                        f"{param.unit.value}; the value would have to be rounded, so the scale "
+                        "is rejected: use `set` with the value you mean"
+                    )
+    if ov.add is not None or ov.remove is not None:
+        if not is_list:
+            problems.append(": add/remove only apply to country lists")
+        for code in [*(ov.add or []), *(ov.remove or [])]:
+            if code not in world.countries:
+                problems.append(f": unknown country code {code!r}")
     return problems
 
 
@@ -264,36 +302,71 @@ def apply_scenario(rb: RuleBase, world: World, scen: Scenario) -> World:
 
 
 def _apply(world: World, scen: Scenario) -> World:
-    params = Overlay(
-        world.parameters,
-        {pid: override_parameter(world.parameters[pid], ov) for pid, ov in scen.parameters.items()},
-    )
-    changed = {}
+    edited = {
+        pid: override_parameter(world.parameters[pid], ov) for pid, ov in scen.parameters.items()
+    }
+    changed: dict[str, Country] = {}
+    for i, sel in enumerate(scen.countries_where):
+        try:
+            codes = selected(world, sel)
+        except TierscopeError as exc:
+            raise ScenarioError(
+                f"scenario {scen.id}: countries_where[{i}]: {exc.message}"
+            ) from None
+        for pid in sel.add_to:
+            edit = ParameterOverride.model_validate(
+                {
+                    "add": codes,
+                    "from": sel.as_of,
+                    "status": sel.status,
+                    "references": sel.references,
+                    "note": sel.note,
+                }
+            )
+            edited[pid] = override_parameter(edited.get(pid, world.parameters[pid]), edit)
+        for code in codes:
+            changed[code] = _edit_country(changed.get(code, world.countries[code]), sel)
     for code, cov in scen.countries.items():
-        base = world.countries[code]
-        facts = {**base.facts, **cov.facts}
-        changes = sorted([*base.changes, *cov.group_changes], key=lambda c: c.date)
-        changed[code] = Country.model_validate(
-            {
-                **base.model_dump(by_alias=True),
-                "facts": {k: [f.model_dump(by_alias=True) for f in v] for k, v in facts.items()},
-                "changes": [c.model_dump() for c in changes],
-                "deals": [d.model_dump() for d in (*base.deals, *cov.deals)],
-            }
-        )
+        changed[code] = _edit_country(changed.get(code, world.countries[code]), cov)
+    params = Overlay(world.parameters, edited)
     countries = Overlay(world.countries, changed) if changed else world.countries
     return World(scen.id, scen.title, world.regime, params, countries, (*world.notes, *scen.notes))
 
 
-def _scaled(value: int, ov: ParameterOverride) -> int:
-    exact = ov.fraction * value
-    if exact.denominator == 1:
-        return int(exact)
-    return int(
-        (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
-            Decimal(1), ROUND_HALF_EVEN
-        )
+def _edit_country(base: Country, cov: CountryOverride | CountriesWhere) -> Country:
+    """`base` with dated facts replaced and group changes added (a new Country)."""
+    facts = {**base.facts, **cov.facts}
+    changes = sorted([*base.changes, *cov.group_changes], key=lambda c: c.date)
+    return Country.model_validate(
+        {
+            **base.model_dump(by_alias=True),
+            "facts": {k: [f.model_dump(by_alias=True) for f in v] for k, v in facts.items()},
+            "changes": [c.model_dump() for c in changes],
+            # deals a route records (a licensed quantity): facts, never rules
+            "deals": [d.model_dump() for d in (*base.deals, *getattr(cov, "deals", []))],
+        }
     )
+
+
+def selected(world: World, sel: CountriesWhere) -> list[str]:
+    """The countries that meet `sel.where` in `world` on `sel.as_of` (outputs such as the
+    tier are those `world` gives on that date)."""
+    from .evaluate import evaluate
+    from .oracle import holds
+
+    out = []
+    for code in world.countries:
+        ev = evaluate(world, world.countries[code], sel.as_of)
+        if holds(sel.where, ev.facts, world.parameters, sel.as_of):
+            out.append(code)
+    return out
+
+
+def _scaled(value: int | Fraction, ov: ParameterOverride) -> int | Fraction:
+    """Exact: the product, as an int when whole (check_overrides rejected any product
+    that the unit cannot hold)."""
+    exact = ov.fraction * value
+    return int(exact) if exact.denominator == 1 else exact
 
 
 def override_parameter(param: Parameter, ov: ParameterOverride) -> Parameter:
@@ -302,13 +375,23 @@ def override_parameter(param: Parameter, ov: ParameterOverride) -> Parameter:
     refs = list(ov.references)
     if ov.values is not None:
         values.update(ov.values)
+    elif ov.kind == "set":
+        # every dated value from `from` on (all of them without `from`); repeals stay
+        status = ov.status or Status.unverified
+        note = "set by scenario" + (f": {ov.note}" if ov.note else "")
+        if ov.start is not None:
+            values[ov.start] = DatedValue(value=ov.set, status=status, note=note, references=refs)
+        for d, dv in param.values.items():
+            if dv.value is not None and (ov.start is None or d > ov.start):
+                values[d] = DatedValue(value=ov.set, status=status, note=note, references=refs)
     elif ov.scale is not None:
         for d, dv in param.values.items():
-            if isinstance(dv.value, int):
+            if isinstance(dv.value, (int, Fraction)):
                 values[d] = DatedValue(
                     value=_scaled(dv.value, ov),
                     status=weakest([dv.status, ov.status or Status.unverified]),
-                    note=f"{dv.value:,} x {ov.scale}" + (f": {ov.note}" if ov.note else ""),
+                    note=f"{format_exact(dv.value)} x {format_exact(ov.fraction)}"
+                    + (f": {ov.note}" if ov.note else ""),
                     references=[*dv.references, *refs],
                 )
     else:

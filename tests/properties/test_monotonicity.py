@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tierscope.evaluate import evaluate
-from tierscope.models.parameter import Unit
+from tierscope.models.parameter import RATIONAL_UNITS, Unit
 from tierscope.models.result import QueryResult
 from tierscope.models.scenario import Scenario
 from tierscope.scenario import apply_scenario
@@ -114,7 +115,19 @@ def _raise_ceiling(draw: Draw, world: World, code: str, day: dt.date, base: Quer
     if not pids:
         return None
     pid = draw(st.sampled_from(pids))
-    ov = {"scale": draw(SCALES), "status": "unverified", "references": REF}
+    frac = Fraction(draw(SCALES))
+    param = world.parameters[pid]
+    whole = all(
+        (frac * dv.value).denominator == 1
+        for dv in param.values.values()
+        if isinstance(dv.value, (int, Fraction))
+    )
+    if not whole or (param.unit in RATIONAL_UNITS and frac.denominator != 1):
+        # a scale that would need rounding is rejected, and a fractional multiplier can make
+        # a ceiling that is not whole TPP (an error): both are tested in
+        # test_scenario_language.py; here the scale must be a plain raise
+        frac = Fraction(2)
+    ov = {"scale": str(frac), "status": "unverified", "references": REF}
     return scenario("raise-ceiling", parameters={pid: ov})
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from tierscope.errors import TierscopeError
 from tierscope.evaluate import evaluate
-from tierscope.models.parameter import Unit
+from tierscope.models.parameter import RATIONAL_UNITS, Parameter, Unit
 from tierscope.models.scenario import Scenario
 from tierscope.scenario import apply_scenario, build_world
 from tierscope.service import build_result
@@ -48,6 +49,15 @@ def same_world(a: World, b: World, codes) -> None:
 # ---------------------------------------------------------------- generated overrides
 
 
+def exact_scale(param: Parameter, frac: Fraction) -> bool:
+    """Whether scaling `param` by `frac` keeps every value in its unit without rounding."""
+    return param.unit in RATIONAL_UNITS or all(
+        (frac * dv.value).denominator == 1
+        for dv in param.values.values()
+        if isinstance(dv.value, int)
+    )
+
+
 @st.composite
 def overrides(draw, world: World, sid: str) -> Scenario:
     """One generated scenario: a dated value, a scale, a list edit, a country fact or a
@@ -66,10 +76,11 @@ def overrides(draw, world: World, sid: str) -> Scenario:
         ov = {"values": {start: {"value": v, **extra}}}
         return scenario(sid, parameters={draw(st.sampled_from(int_params)): ov})
     if kind == "scale":
+        pid = draw(st.sampled_from(int_params))
         frac = draw(st.sampled_from(["1/2", "2", "3/7", "5"]))
-        return scenario(
-            sid, parameters={draw(st.sampled_from(int_params)): {"scale": frac, **extra}}
-        )
+        if not exact_scale(world.parameters[pid], Fraction(frac)):
+            frac = "2"  # a scale that would need rounding is rejected (tested elsewhere)
+        return scenario(sid, parameters={pid: {"scale": frac, **extra}})
     if kind == "list":
         add = draw(st.lists(st.sampled_from(codes), max_size=3, unique=True))
         remove = draw(st.lists(st.sampled_from(codes), max_size=3, unique=True))

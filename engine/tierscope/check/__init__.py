@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from ..errors import LoadError, TierscopeError
 from ..findings import Finding
@@ -94,6 +95,11 @@ def scenario_findings(
             found = check_overrides(rb, base, scen) if base is not None else []
             if not found and clean:
                 build_world(rb, str(path))
+                # an override that changes no answer is a warning: never a silent no-op
+                from ..scenario_effect import unchanged_overrides
+
+                for line, message in unchanged_overrides(rb, path):
+                    problems.add(path, line, "no-effect", message, level="warning")
         except LoadError as err:
             problems.error(err)
             found = []
@@ -103,8 +109,11 @@ def scenario_findings(
         hint = section(Scenario, ("parameters",))
         for text in found:
             head, _, message = text.partition(": ")
-            keys = head.split(".", 1)
-            line = key_line(data, *keys) if len(keys) == 2 else key_line(data, head)
+            if "[" in head:  # an analyst's path: parameters[id].values[2025-01-13].value
+                line = key_line(data, *_path_keys(head))
+            else:
+                keys = head.split(".", 1)
+                line = key_line(data, *keys) if len(keys) == 2 else key_line(data, head)
             problems.add(path, line, "bad-scenario", f"{head}: {message} ({hint})")
     return Report(
         findings=problems.found,
@@ -113,3 +122,19 @@ def scenario_findings(
         notes=report.notes,
         seconds=report.seconds,
     )
+
+
+def _path_keys(path: str) -> list[Any]:
+    """`parameters[a.b].values[2025-01-13].value` -> the keys as YAML reads them (dates as
+    dates), to find the line of the deepest one."""
+    import datetime as dt
+    import re
+
+    keys: list[Any] = []
+    for plain, bracketed in re.findall(r"([^.\[\]]+)|\[([^\]]+)\]", path):
+        key = plain or bracketed
+        try:
+            keys.append(dt.date.fromisoformat(key))
+        except ValueError:
+            keys.append(key)
+    return keys

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
 from enum import Enum
+from fractions import Fraction
+from typing import Annotated, Any
 
-from pydantic import Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    InstanceOf,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .common import Reference, Status, StrictModel
 
@@ -26,7 +38,98 @@ class Unit(str, Enum):
     pd_milli = "PD/1000"
 
 
-ParamValue = StrictInt | list[str] | None
+# Units whose values may be exact rationals (a multiplier of 120/79, a share of 7.5%);
+# every other unit counts whole things (TPP, chips, GB/s) and takes integers only.
+RATIONAL_UNITS = frozenset({Unit.multiplier, Unit.percent})
+
+NUMBER_RE = re.compile(r"^\s*-?\d[\d_]*(\.\d+)?\s*$")
+RATIO_RE = re.compile(r"^\s*-?\d[\d_]*(\.\d+)?\s*/\s*\d[\d_]*(\.\d+)?\s*$")
+
+
+class WholeOnly(float):
+    """A float written where the unit counts whole things (marked by Parameter before
+    validation, so the error points at the value's own line)."""
+
+    unit = ""
+
+
+def exact_number(v: Any) -> Any:
+    """A number as written, exactly: `2`, `1.519` (decimal), `"120/79"` (rational).
+
+    YAML reads `1.519` as a float; up to 15 significant digits its shortest repr is the
+    text that was written, so it becomes that Decimal exactly (longer floats may not be
+    what was written and are refused). A Decimal is accepted only where the unit allows
+    fractions (see `unit_problem`), so `15832.0` stays an error for TPP. Quoted numbers
+    and fractions (`"120/79"`) become exact Fractions, whole ones ints."""
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, WholeOnly):
+        raise ValueError(
+            f"{float(v)!r} is not a valid integer: a '{v.unit}' value is written as a whole "
+            "number, without a decimal point or exponent (1_000_000)"
+        )
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            return v
+        d = Decimal(repr(v))
+        if len(d.as_tuple().digits) > 15:
+            raise ValueError(
+                f"{v!r} has more digits than a YAML number keeps exactly; quote it "
+                "(value: '1.2345678901234567') or write a fraction (value: 120/79)"
+            )
+        return d
+    if isinstance(v, str) and (NUMBER_RE.match(v) or RATIO_RE.match(v)):
+        try:
+            num, _, den = v.replace("_", "").partition("/")
+            v = Fraction(Decimal(num.strip())) / Fraction(Decimal(den.strip() or "1"))
+        except (InvalidOperation, ZeroDivisionError):
+            return v
+    if isinstance(v, Fraction) and v.denominator == 1:
+        return int(v)
+    return v
+
+
+def format_exact(v: int | Fraction) -> str:
+    """`1,200,000,000`, `3/2`, or `120/79 (~1.518987)`: exact first, decimals as a guide."""
+    if isinstance(v, int):
+        return f"{v:,}"
+    d = Decimal(v.numerator) / Decimal(v.denominator)
+    if d * v.denominator == v.numerator:  # terminates
+        return f"{d.normalize():f}"
+    return f"{v.numerator}/{v.denominator} (~{d:.6f})"
+
+
+def unit_problem(unit: Unit, value: Any) -> str | None:
+    """Why `value` cannot be a value of `unit` (None when it can)."""
+    if value is None:
+        return None
+    if unit is Unit.countries:
+        return None if isinstance(value, list) else "needs a list of country codes"
+    if isinstance(value, list):
+        return f"a '{unit.value}' parameter needs a number, not a list"
+    if isinstance(value, Decimal) and unit not in RATIONAL_UNITS:
+        return (
+            f"{value} is not a valid integer: a '{unit.value}' value is written as a whole "
+            "number, without a decimal point or exponent (1_000_000)"
+        )
+    if isinstance(value, Decimal):
+        value = Fraction(value)
+    if isinstance(value, Fraction) and unit not in RATIONAL_UNITS:
+        return (
+            f"{format_exact(value)} is not a whole number; a '{unit.value}' parameter counts "
+            "whole units (only multiplier and percent take fractions)"
+        )
+    if not isinstance(value, (int, Fraction)) or isinstance(value, bool):
+        return f"a '{unit.value}' parameter needs a number"
+    if value < 0:
+        return f"{format_exact(value)} is negative; a {unit.value} value cannot be"
+    return None
+
+
+ParamValue = Annotated[
+    StrictInt | InstanceOf[Fraction] | InstanceOf[Decimal] | list[str] | None,
+    BeforeValidator(exact_number),
+]
 
 
 class DatedValue(StrictModel):
@@ -40,7 +143,9 @@ class DatedValue(StrictModel):
     @field_validator("value")
     @classmethod
     def _bounded(cls, v: ParamValue) -> ParamValue:
-        if isinstance(v, int) and not -MAX_INT < v < MAX_INT:
+        if isinstance(v, Fraction) and v.denominator == 1:
+            v = int(v)
+        if isinstance(v, (int, Fraction, Decimal)) and not -MAX_INT < v < MAX_INT:
             raise ValueError(f"integer {v} is out of range (|v| < 2**62)")
         return v
 
@@ -55,27 +160,45 @@ class Parameter(StrictModel):
     period: str | None = None
     values: dict[dt.date, DatedValue] = Field(min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _mark_whole_only(cls, data: Any) -> Any:
+        """Floats in a unit that counts whole things are errors at their own line."""
+        if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
+            return data
+        unit = data.get("unit")
+        if unit in {u.value for u in RATIONAL_UNITS} or not isinstance(unit, str):
+            return data
+        values = {}
+        for day, entry in data["values"].items():
+            if isinstance(entry, dict) and type(entry.get("value")) is float:
+                marked = WholeOnly(entry["value"])
+                marked.unit = unit
+                entry = {**entry, "value": marked}
+            values[day] = entry
+        return {**data, "values": values}
+
     @field_validator("values")
     @classmethod
-    def _sorted(cls, v: dict[dt.date, DatedValue]) -> dict[dt.date, DatedValue]:
-        return dict(sorted(v.items()))
+    def _sorted(
+        cls, v: dict[dt.date, DatedValue], info: ValidationInfo
+    ) -> dict[dt.date, DatedValue]:
+        """Sorted by date; decimals written in a rational unit become exact Fractions."""
+        unit = info.data.get("unit")
+        out = {}
+        for day, dv in sorted(v.items()):
+            if isinstance(dv.value, Decimal) and unit in RATIONAL_UNITS:
+                exact = exact_number(Fraction(dv.value))
+                dv = dv.model_copy(update={"value": exact})
+            out[day] = dv
+        return out
 
     @model_validator(mode="after")
     def _kind_fits_unit(self) -> Parameter:
         for day, dv in self.values.items():
-            if dv.value is None:
-                continue
-            if self.unit is Unit.countries:
-                if not isinstance(dv.value, list):
-                    raise ValueError(
-                        f"values.{day}: a '{self.unit.value}' parameter needs a list of codes"
-                    )
-            elif not isinstance(dv.value, int):
-                raise ValueError(f"values.{day}: a '{self.unit.value}' parameter needs an integer")
-            elif dv.value < 0:
-                raise ValueError(
-                    f"values.{day}: {dv.value} is negative; a {self.unit.value} value cannot be"
-                )
+            problem = unit_problem(self.unit, dv.value)
+            if problem:
+                raise ValueError(f"values.{day}: {problem}")
         return self
 
     @property

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -10,7 +12,20 @@ from .common import Status
 
 
 class ResultModel(BaseModel):
+    """A validated, immutable answer. `to_dict()` is exactly what the CLI prints as JSON;
+    `to_frame()` is the same answer as a tidy pandas DataFrame (pandas is optional)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (dates as ISO strings): the CLI's `--format json`."""
+        return self.model_dump(mode="json")
+
+    def to_frame(self) -> Any:
+        """A tidy pandas DataFrame, one observation per row (see `tierscope.frames`)."""
+        from ..frames import to_frame
+
+        return to_frame(self)
 
 
 class ParameterUse(ResultModel):
@@ -18,7 +33,7 @@ class ParameterUse(ResultModel):
 
     id: str
     label: str
-    value: int | list[str]
+    value: int | Fraction | list[str]  # Fraction only for multiplier/percent (JSON "120/79")
     unit: str
     effective: dt.date
     status: Status
@@ -29,7 +44,10 @@ class ParameterUse(ResultModel):
 class PathwayResult(ResultModel):
     id: str
     title: str
-    ceiling_tpp: int | None  # None = unbounded (or bounded only by share_limits)
+    ceiling_tpp: int | None  # None = unbounded, or bounded only by share_limits
+    # true only when nothing caps the pathway (no TPP figure and no share limit), so that
+    # "open without a cap" never reads like "not open" (a pathway not open is absent)
+    unbounded: bool = False
     ceiling_h100e: float | None
     ceiling_dense_bf16_pflops: float | None
     # the most the ceiling may be raised to at the government's discretion ("up to"), if any
@@ -56,6 +74,7 @@ class TotalReachable(ResultModel):
     """Sum of the pathways the rules make additive, under explicit assumptions."""
 
     tpp: int | None  # None = unbounded (some additive pathway has no cap)
+    unbounded: bool = False  # true exactly when tpp is None
     h100e: float | None
     dense_bf16_pflops: float | None
     window: str
@@ -128,3 +147,35 @@ class QueryResult(ResultModel):
     regime_in_force_title: str = ""
     banner: str | None = None  # set when the answer is a regime that was not the law on as_of
     status_reason: str = ""  # the weakest input behind `status`, e.g. "unverified: ..."
+
+
+class Explanation(ResultModel):
+    """Why an answer is what it is: `tierscope explain` (and `tierscope.explain`)."""
+
+    country: str
+    country_name: str
+    scenario: str
+    scenario_title: str
+    as_of: dt.date
+    facts: dict[str, Any]  # the input facts on the date (groups as a sorted list)
+    group_sources: list[str]
+    groups: list[str]
+    item: str = "3A090.a"
+    banner: str | None = None  # set when the scenario was not the law on as_of
+    status: Status
+    status_reason: str = ""
+    fired: list[Firing]
+    not_applied: list[NotApplied] = []
+    parameters_used: list[ParameterUse]
+    citations: list[str]
+
+
+class CountryRow(ResultModel):
+    """One line of `tierscope countries`."""
+
+    as_of: dt.date
+    country: str
+    name: str
+    tier: int | None
+    licence_required: bool
+    groups: list[str]
