@@ -309,3 +309,21 @@ def test_goal_search_counts_the_discretionary_increase_only_when_asked(project):
     s = next(s for s in granted.sets if s.routes == ["g2g-arrangement"])
     assert s.up_to_tpp is not None and s.total_tpp is not None
     assert s.total_tpp < granted.target_tpp <= s.up_to_tpp
+
+
+def test_the_python_api_answers_pathways_and_takes_routes():
+    import tierscope as ts
+
+    rep = ts.pathways("Israel", scenario="framework-2025", as_of="2025-06-01")
+    assert {r.id for r in rep.routes} >= {"g2g-arrangement", "nveu"}
+    assert rep.to_dict()["country"] == "IL"
+    goal = ts.pathways(
+        "Israel", scenario="framework-2025", as_of="2027-12-31", target="100000",
+        exclude=["tier1-listing"],
+    )  # fmt: skip
+    assert goal.reachable and all("g2g-arrangement" in s.routes for s in goal.sets)
+    s = ts.session()
+    name = s.with_routes(["g2g-arrangement", "nveu"], "Israel", "framework-2025", "2025-06-01")
+    assert s.query("Israel", name, "2025-06-01").total_reachable.tpp > (
+        s.query("Israel", "framework-2025", "2025-06-01").total_reachable.tpp
+    )
