@@ -1,5 +1,5 @@
 """The project stands alone: its README, documents, code and tests point at nothing
-outside the repository (no `../shared/` notes, no machine paths)."""
+outside the repository (no notes in a sibling folder, no machine paths)."""
 
 from __future__ import annotations
 
