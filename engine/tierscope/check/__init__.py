@@ -42,6 +42,12 @@ def run_check(rules_dir: Path, countries_dir: Path) -> Report:
     start = time.perf_counter()
     checker = Checker(Path(rules_dir), Path(countries_dir))
     checker.run()
+    if not checker.unusable:  # routes (rules/pathways/) are checked by their own module
+        from ..routes import route_findings
+
+        files, found = route_findings(Path(rules_dir))
+        checker.files += files
+        checker.findings.extend(Finding(*f) for f in found)  # type: ignore[arg-type]
     findings = sorted(
         set(checker.findings),
         key=lambda f: (f.path, f.line or 0, f.level, f.code, f.message),
