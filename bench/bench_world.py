@@ -257,6 +257,27 @@ def warm_section(repeat: int) -> list[str]:
     ]
 
 
+def routes_section() -> list[str]:
+    """Routes (issue 9): every route for every country, and the goal search, in-process."""
+    from tierscope.goal_search import goal_search
+    from tierscope.route_report import pathways_report
+    from tierscope.service import Project
+
+    project = Project.shipped()
+    codes = list(project.rulebase.countries)
+    day, end = dt.date(2025, 6, 1), dt.date(2027, 12, 31)
+    pathways_report(project, "IL", SCENARIO, day)  # load and compile outside the timing
+    t_all = timed(lambda: [pathways_report(project, c, SCENARIO, day) for c in codes])
+    t_goal = timed(lambda: goal_search(project, "IL", SCENARIO, end, "100000"))
+    t_none = timed(lambda: goal_search(project, "CN", SCENARIO, end, "1", max_routes=3))
+    return [
+        f"routes ({SCENARIO}): `pathways` for {len(codes)} countries on {day} "
+        f"{t_all * 1e3:.0f} ms ({t_all / len(codes) * 1e3:.1f} ms a country); goal search "
+        f"IL 100,000 H100e by {end} {t_goal * 1e3:.0f} ms; every set of up to 3 routes "
+        f"(CN, Tier 3: unreachable) {t_none * 1e3:.0f} ms"
+    ]
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -339,6 +360,9 @@ def main() -> None:
         )
     print()
     for line in warm_section(2 if args.quick else 3):
+        print(line)
+    print()
+    for line in routes_section():
         print(line)
     print(f"\n(bench ran {time.perf_counter() - started:.0f} s)")
 

@@ -84,7 +84,7 @@ def test_html_names_every_country_scenario_and_citation(report_files, project):
     for section in ("The regime in force on", "Summary", "Ceilings over time", "Appendix",
                     "facts, not law", "Yardsticks"):  # fmt: skip
         assert section in text
-    assert text.count("<svg") == 2  # both charts inline
+    assert text.count("<svg") == 3  # the three charts inline (pathways, timeline, routes)
 
 
 def test_html_is_self_contained(report_files):
@@ -99,7 +99,11 @@ def test_markdown_has_the_same_content_and_svg_beside_it(report_files):
     for c in COUNTRIES:
         assert f"| {c} |" in md
     svgs = sorted(report_files["dir"].glob("report-*.svg"))
-    assert [p.name for p in svgs] == ["report-pathways.svg", "report-timeline.svg"]
+    assert [p.name for p in svgs] == [
+        "report-pathways.svg",
+        "report-routes.svg",
+        "report-timeline.svg",
+    ]
     for p in svgs:
         assert f"({p.name})" in md
         ET.parse(p)  # well-formed SVG files

@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 
 _API = (
     "query", "explain", "compare", "acquire", "countries", "scenarios", "session", "Session",
-    "ResultList",
+    "ResultList", "pathways",
 )  # fmt: skip
 __all__ = ["__version__", *_API]
 

@@ -105,10 +105,52 @@ class Session:
         day = to_date(as_of)
         self.check_assumptions(assume)
         _check_item(item)
-        results = [
-            self.project.query(c, scenario, day, assume, item=item) for c in _names(country)
-        ]
+        results = [self.project.query(c, scenario, day, assume, item=item) for c in _names(country)]
         return results[0] if isinstance(country, str) else ResultList(results)
+
+    def pathways(
+        self,
+        country: str,
+        scenario: str = DEFAULT_SCENARIO,
+        as_of: DateLike = None,
+        assume: Mapping[str, int] | None = None,
+        chip: str = "B200",
+        target: str | None = None,
+        exclude: Sequence[str] = (),
+        up_to: bool = False,
+        max_routes: int = 3,
+    ):
+        """`tierscope pathways`: every route with what it needs and its gain (a
+        PathwaysReport); with `target` ("100000" H100e or "20000 x B200"), the goal search
+        by the `as_of` date (a GoalResult)."""
+        day = to_date(as_of)
+        self.check_assumptions(assume)
+        if target is not None:
+            from .goal_search import goal_search
+
+            return goal_search(
+                self.project, country, scenario, day, target, assume,
+                max_routes=max_routes, exclude=list(exclude), up_to=up_to,
+            )  # fmt: skip
+        from .route_report import pathways_report
+
+        return pathways_report(self.project, country, scenario, day, assume, chip)
+
+    def with_routes(
+        self,
+        routes: Sequence[str],
+        countries: str | Sequence[str],
+        scenario: str = DEFAULT_SCENARIO,
+        as_of: DateLike = None,
+        assume: Mapping[str, int] | None = None,
+    ) -> str:
+        """`--with`: take routes for the countries on the date; returns a scenario name to
+        pass to `query`, `compare` or `acquire` of this session."""
+        from .routes import with_routes
+
+        return with_routes(
+            self.project, scenario, list(routes), _names(countries), to_date(as_of), assume
+        )
 
     def explain(
         self,
@@ -270,6 +312,23 @@ def query(
 ) -> QueryResult | ResultList:
     """`tierscope query` as a result model; see `Session.query`."""
     return session().query(country, scenario, as_of, assume, item)
+
+
+def pathways(
+    country: str,
+    scenario: str = DEFAULT_SCENARIO,
+    as_of: DateLike = None,
+    assume: Mapping[str, int] | None = None,
+    chip: str = "B200",
+    target: str | None = None,
+    exclude: Sequence[str] = (),
+    up_to: bool = False,
+    max_routes: int = 3,
+):
+    """`tierscope pathways` as a result model; see `Session.pathways`."""
+    return session().pathways(
+        country, scenario, as_of, assume, chip, target, exclude, up_to, max_routes
+    )
 
 
 def explain(

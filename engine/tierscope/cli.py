@@ -41,6 +41,7 @@ app = typer.Typer(
         "  tierscope countries --scenario framework-2025 --as-of 2025-03-01 --tier 1\n\n"
         "  tierscope compare Israel\n\n"
         '  tierscope acquire Israel --chips "1000 x B200" --scenario framework-2025 --as-of 2025-03-01\n\n'
+        "  tierscope pathways Israel -s framework-2025 --target 100000 --by 2027-12-31\n\n"
         "  tierscope check\n\n"
         "  tierscope sweep --monthly 2024-01-01..2026-12-01 > world.jsonl\n\n" + EXIT_CODES_HELP
     ),
@@ -105,6 +106,18 @@ AssumeOpt = Annotated[
 ]
 
 
+WithOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--with",
+        "-w",
+        help=(
+            "Take a route (repeatable; see `tierscope pathways COUNTRY`), on the as-of date, "
+            "on top of the scenario: --with g2g-arrangement --with nveu. A route whose "
+            "preconditions fail is an error naming them."
+        ),
+    ),
+]
 InChipOpt = Annotated[
     str | None,
     typer.Option(
@@ -209,6 +222,7 @@ def query(
     as_of: AsOfOpt = None,
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
+    with_: WithOpt = None,
     item: ItemOpt = DEFAULT_ITEM,
     in_chip: InChipOpt = None,
     utilisation: UtilisationOpt = None,
@@ -221,6 +235,7 @@ def query(
     Examples: tierscope query Israel; tierscope query IL --scenario framework-2025 --as-of 2025-03-01;
     tierscope query IL --scenario framework-2025+israel-arrangement --assume nveu_count=1;
     tierscope query Israel --scenario framework-2025 --as-of 2025-03-01 --item 4E091;
+    tierscope query Israel -s framework-2025 --as-of 2025-06-01 --with g2g-arrangement --with nveu;
     tierscope query IL --scenario framework-2025 --in B200 --utilisation 0.35
     """
     from .yardstick_render import (
@@ -236,6 +251,10 @@ def query(
         raise TierscopeError(f"--item {item!r}: use one of {', '.join(ITEMS)}")
     project = _project()
     _check_assumptions(project, assumptions)
+    if with_:
+        from .routes import with_routes
+
+        scenario = with_routes(project, scenario, with_, country, day, assumptions)
     results = [project.query(c, scenario, day, assumptions, item=item) for c in country]
     tr = _translator(project, in_chip, utilisation)
     # tr is None for a rules folder without yardsticks: the answer comes alone
@@ -362,6 +381,7 @@ def compare(
     ] = None,
     format: FormatOpt = OutputFormat.table,
     assume: AssumeOpt = None,
+    with_: WithOpt = None,
     measure: Annotated[
         list[str] | None,
         typer.Option(
@@ -379,7 +399,10 @@ def compare(
 
     Examples: tierscope compare Israel; tierscope compare Israel India Germany -s framework-2025
     -s israel-arrangement --baseline framework-2025 --measure total; tierscope compare IL
-    --as-of 2024-06-01 --as-of 2025-03-01 --as-of 2026-06-01 -s current-law
+    --as-of 2024-06-01 --as-of 2025-03-01 --as-of 2026-06-01 -s current-law;
+    tierscope compare Israel --with g2g-arrangement
+    --with nveu (each scenario next to itself with the routes taken on the earliest date;
+    default scenario: the regime the first route exists in)
     """
     from .api import Session
     from .grid import compare_markdown, compare_text, measure_ids
@@ -387,7 +410,19 @@ def compare(
     assumptions = parse_assume(assume)
     dates = [parse_date(d) for d in as_of] if as_of else None
     project = _project()
-    comp = Session(project=project).compare(country, scenario, dates, baseline, assumptions)
+    names = scenario
+    if with_:
+        from .routes import get_routes, with_routes
+
+        _check_assumptions(project, assumptions)
+        first = min(dates) if dates else dt.date.today()
+        names = [
+            col
+            for s in (scenario or [get_routes(project, with_)[0].regimes[0]])
+            for col in (s, with_routes(project, s, with_, country, first, assumptions))
+        ]
+        baseline = baseline or names[0]
+    comp = Session(project=project).compare(country, names, dates, baseline, assumptions)
     from .compare_extras import compare_extras_csv, compare_extras_json, compare_extras_md
 
     tr = _translator(project, in_chip, utilisation)  # None: no yardsticks, no extras
@@ -520,6 +555,7 @@ def acquire(
         typer.Option("--veu", help="The consignee holds a VEU authorisation: none, nveu or uveu."),
     ] = "none",
     format: FormatOpt = OutputFormat.table,
+    with_: WithOpt = None,
     in_chip: InChipOpt = None,
     utilisation: UtilisationOpt = None,
 ) -> None:
@@ -538,12 +574,17 @@ def acquire(
     if lpp_used >= 2**62 or allocation_used >= 2**62:
         raise TierscopeError("--lpp-used/--allocation-used must be below 2**62 TPP")
     project = _project()
+    day = parse_date(as_of)
+    if with_:
+        from .routes import with_routes
+
+        scenario = with_routes(project, scenario, with_, [country], day)
     result = run_acquire(
         project,
         country,
         chips,
         scenario,
-        parse_date(as_of),
+        day,
         consignee_hq,
         lpp_used,
         allocation_used,
@@ -585,6 +626,122 @@ def acquire(
         print_acquire(out, result)
         if tr:
             print_order_translation(out, order_tx, tr)
+
+
+@app.command()
+def pathways(
+    country: Annotated[str, typer.Argument(help="Country as name, alpha-2 or alpha-3 code.")],
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    as_of: AsOfOpt = None,
+    format: FormatOpt = OutputFormat.table,
+    assume: AssumeOpt = None,
+    chip: Annotated[
+        str, typer.Option("--chip", help="Also count gains in this chip (default B200).")
+    ] = "B200",
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help='Goal search: H100e to reach ("100000") or a chip order ("20000 x B200").',
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Goal search: the date to reach the target by (default --as-of)."
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Goal search: leave this route out (repeatable), e.g. --exclude tier1-listing.",
+        ),
+    ] = None,
+    up_to: Annotated[
+        bool,
+        typer.Option(
+            "--up-to",
+            help="Goal search: count increases the rule allows at the government's discretion "
+            '("may be increased up to 100%") as granted in full.',
+        ),
+    ] = False,
+    max_routes: Annotated[
+        int,
+        typer.Option(
+            "--max-routes", help="Goal search: at most this many routes in one set (1-5)."
+        ),
+    ] = 3,
+) -> None:
+    """Routes between tiers: every route, open or closed, what it needs (unmet preconditions
+    in words), what it opens or closes, its gain in total reachable compute (TPP, H100e,
+    chips) on the date against the scenario without it, its status and citations; open
+    routes ranked by gain. Routes are data in rules/pathways/ (see rules/README.md).
+
+    Goal search (--target, --by): tries sets of routes by increasing size, 1, 2, ... up to
+    --max-routes (default 3, at most 5), and returns every set of the smallest size whose
+    total reachable compute on the --by date reaches the target (largest total first); a
+    set counts only if each of its routes is open once the others are taken (an arrangement
+    opens NVEU). Candidates are the routes that exist under the law in force on that date.
+    The search evaluates at most 1,000 sets and says so if it stops there; if no set
+    reaches the target it answers "unreachable" with the best set found and the shortfall.
+    Totals are the certain ceilings unless --up-to; --exclude leaves routes out.
+
+    Examples: tierscope pathways Israel -s framework-2025 --as-of 2025-06-01;
+    tierscope pathways Israel -s framework-2025+israel-inss-politics;
+    tierscope pathways Israel -s framework-2025 --target 100000 --by 2027-12-31;
+    tierscope pathways Israel -s framework-2025 --target 100000 --by 2027-12-31 --exclude tier1-listing;
+    tierscope pathways Israel -s framework-2025 --target "20000 x B200" --by 2027-12-31 -f json
+    """
+    from .route_render import (
+        goal_csv,
+        goal_md,
+        pathways_csv,
+        pathways_json,
+        pathways_md,
+        print_goal,
+        print_pathways,
+    )
+
+    assumptions = parse_assume(assume)
+    project = _project()
+    _check_assumptions(project, assumptions)
+    if target is not None:
+        from .goal_search import goal_search
+
+        g = goal_search(
+            project,
+            country,
+            scenario,
+            parse_date(by or as_of),
+            target,
+            assumptions,
+            max_routes=max_routes,
+            exclude=exclude or [],
+            up_to=up_to,
+        )
+        if format is OutputFormat.json:
+            print(pathways_json(g))
+        elif format is OutputFormat.csv:
+            sys.stdout.write(goal_csv(g))
+        elif format is OutputFormat.md:
+            print(goal_md(g))
+        else:
+            print_goal(out, g)
+        return
+    if by is not None:
+        raise TierscopeError("--by goes with --target (the goal search); use --as-of otherwise")
+    from .route_report import pathways_report
+
+    rep = pathways_report(project, country, scenario, parse_date(as_of), assumptions, chip)
+    if format is OutputFormat.json:
+        print(pathways_json(rep))
+    elif format is OutputFormat.csv:
+        sys.stdout.write(pathways_csv(rep))
+    elif format is OutputFormat.md:
+        print(pathways_md(rep))
+    else:
+        print_pathways(out, rep)
 
 
 @app.command()

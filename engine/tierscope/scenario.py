@@ -342,6 +342,8 @@ def _edit_country(base: Country, cov: CountryOverride | CountriesWhere) -> Count
             **base.model_dump(by_alias=True),
             "facts": {k: [f.model_dump(by_alias=True) for f in v] for k, v in facts.items()},
             "changes": [c.model_dump() for c in changes],
+            # deals a route records (a licensed quantity): facts, never rules
+            "deals": [d.model_dump() for d in (*base.deals, *getattr(cov, "deals", []))],
         }
     )
 

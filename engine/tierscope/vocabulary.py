@@ -82,6 +82,32 @@ FACTS: dict[str, FactSpec] = {
             "The destination's government has an export-control arrangement with the US.",
             (False, True),
         ),
+        # Political facts: never set by the law's own files, only by scenarios (routes'
+        # preconditions read them; see rules/pathways/). False unless a scenario sets them.
+        FactSpec(
+            "leader_channel_decision",
+            "bool",
+            "input",
+            "Political: the US president grants the destination's government an upgrade "
+            "(Tier 1 or an exemption) through the leaders' relationship.",
+            (False, True),
+        ),
+        FactSpec(
+            "regional_settlement",
+            "bool",
+            "input",
+            "Political: a wider regional settlement that includes the destination's upgrade "
+            "has been concluded.",
+            (False, True),
+        ),
+        FactSpec(
+            "trusted_tech_agreement",
+            "bool",
+            "input",
+            "Political: the destination's bilateral trusted-technology dialogue with the US "
+            "has produced an export-control and technology-security agreement.",
+            (False, True),
+        ),
         FactSpec("tier", "int", "output", "AI Diffusion tier (1, 2 or 3).", (1, 2, 3)),
         FactSpec(
             "licence_required",

@@ -62,6 +62,12 @@ def _run(rules_dir: Path, countries_dir: Path, start: float) -> Report:
 
     checker = Checker(rules_dir, countries_dir)
     checker.run()
+    if not checker.unusable:  # routes (rules/pathways/) are checked by their own module
+        from ..routes import route_findings
+
+        files, found = route_findings(Path(rules_dir))
+        checker.files += files
+        checker.findings.extend(Finding(*f) for f in found)  # type: ignore[arg-type]
     findings = sorted(
         set(checker.findings),
         key=lambda f: (f.path, f.line or 0, f.level, f.code, f.message),

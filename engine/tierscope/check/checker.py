@@ -208,7 +208,7 @@ class Checker(References, Assignments):
             elif len(rel.parts) == 1:
                 why = "files directly in the rules folder are not read (put it in a regime folder)"
             elif rel.parts[0] == "pathways":
-                why = "rules/pathways/ is reserved for routes, which this version does not read"
+                continue  # routes: checked by routes.route_findings (run_check)
             elif len(rel.parts) > 2 and not any(path.is_relative_to(d) for d in read_dirs):
                 why = "files in subfolders of a regime or chips folder are not read"
             if why:

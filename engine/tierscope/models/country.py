@@ -72,7 +72,12 @@ class Deal(StrictModel):
 
 
 # Country facts a file may carry (the engine's input facts other than groups).
-COUNTRY_FACTS = ("g2g_arrangement",)
+COUNTRY_FACTS = (
+    "g2g_arrangement",
+    "leader_channel_decision",
+    "regional_settlement",
+    "trusted_tech_agreement",
+)
 
 
 class Country(StrictModel):

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .common import Reference, Status, StrictModel
 from .condition import Condition
-from .country import DatedFact, GroupChange
+from .country import DatedFact, Deal, GroupChange
 from .parameter import DatedValue, ParamValue, exact_number
 from .regime import RegimeWindow
 
@@ -89,6 +89,9 @@ class ParameterOverride(StrictModel):
 class CountryOverride(StrictModel):
     facts: dict[str, list[DatedFact]] = Field(default_factory=dict)
     group_changes: list[GroupChange] = Field(default_factory=list)
+    deals: list[Deal] = Field(
+        default_factory=list
+    )  # added to the country's deals (facts, not rules)
 
 
 class CountriesWhere(StrictModel):
