@@ -122,7 +122,7 @@ def test_shipped_rules_load_completely_and_check_fast(shipped: Report) -> None:
     assert shipped.notes == []
     assert shipped.files > 250
     start = time.perf_counter()
-    run_check(REPO / "rules", REPO / "countries")
+    run_check(REPO / "rules", REPO / "countries", cache=False)  # the check itself, not a copy
     assert time.perf_counter() - start < 10
 
 
@@ -386,6 +386,29 @@ def test_tier_gap(tree: Path) -> None:
     assert_at(f, regime, 1)
     assert "no provision defines tier for US on 2025-01-13" in f.message
     assert [x.code for x in report.findings] == ["tier-gap"], report.to_text()
+
+
+def test_tier_gap_that_opens_when_a_country_list_changes(tree: Path) -> None:
+    """The tier search remembers answers across dates only while the provisions in force
+    and the lists they read are unchanged: a gap that opens on the day a list is cut is
+    reported on that day."""
+    path = tree / TIERS
+    _default, rest = path.read_text().split("\n\n", 1)
+    path.write_text(rest.replace("  exception_to: mini.tier2_default\n", ""))
+    edit(tree, "rules/mini/pathways.yaml", "{fact: tier, equals: 2}", "{fact: tier, equals: 3}")
+    edit(tree, TIER1_PARAM, "value: [FR]", "value: [FR, US]")
+    append(
+        tree,
+        TIER1_PARAM,
+        """  2025-06-01:
+    value: [FR]
+    status: secondary
+    references:
+      - {title: "Test fixture: the list is cut"}
+""",
+    )
+    f = one(check(tree), "tier-gap")
+    assert "no provision defines tier for US on 2025-06-01" in f.message
 
 
 def test_parameter_repealed_while_a_provision_uses_it(tree: Path) -> None:

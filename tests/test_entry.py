@@ -36,3 +36,20 @@ def test_check_findings_exit_code_survives(tmp_path: Path):
     (tmp_path / "rules").mkdir()
     r = tierscope("check", str(tmp_path / "nowhere"), tmp_path=tmp_path)
     assert r.returncode == 2  # nothing to check there: unusable input
+
+
+def test_no_package_metadata_scan_when_plugins_are_off(tmp_path: Path):
+    """Start-up skips pydantic's plugin scan (and the import of importlib.metadata it
+    needs) unless the user asked for plugins; the answer is the same."""
+    env = dict(os.environ, PYTHONPATH=str(ENGINE), TIERSCOPE_CACHE_DIR=str(tmp_path))
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    args = [sys.executable, "-X", "importtime", "-m", "tierscope", "query", "IL", "-f", "json"]
+    args += ["--as-of", "2025-06-01"]
+    fast = subprocess.run(args, capture_output=True, text=True, env=env)
+    assert fast.returncode == 0, fast.stderr
+    assert " importlib.metadata\n" not in fast.stderr
+    env["PYDANTIC_DISABLE_PLUGINS"] = "some-plugin"  # plugins wanted: pydantic scans
+    scan = subprocess.run(args, capture_output=True, text=True, env=env)
+    assert scan.returncode == 0, scan.stderr
+    assert " importlib.metadata\n" in scan.stderr
+    assert json.loads(fast.stdout) == json.loads(scan.stdout)

@@ -10,6 +10,7 @@ Layout read here (see rules/README.md):
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -269,10 +270,31 @@ def load_named_scenario(path: Path) -> Scenario:
 # --------------------------------------------------------------------------- the folders
 
 
+def _is_regular(entry: os.DirEntry[str]) -> bool:
+    """As `is_regular_file` (links followed, False on any error), from the directory read."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def _files(folder: Path, recursive: bool) -> list[Path]:
     """The regular *.yaml files of a folder (FIFOs, devices and folders are not read)."""
+    if not recursive:  # the countries folder: one directory read, no stat per file
+        try:
+            with os.scandir(folder) as entries:
+                names = [
+                    e.name
+                    for e in entries
+                    if e.name.endswith(".yaml")
+                    and not e.name.startswith((".", "_"))
+                    and _is_regular(e)
+                ]
+        except OSError:
+            return []
+        return [folder / name for name in sorted(names)]
     try:
-        found = folder.rglob("*.yaml") if recursive else folder.glob("*.yaml")
+        found = folder.rglob("*.yaml")
         return sorted(
             p
             for p in found

@@ -139,7 +139,7 @@ def _prune(folder: Path) -> None:
     more than MAX_ENTRIES, the least recently written half goes (only on a write, which
     is rare: a warm start writes nothing)."""
     try:
-        entries = [e for e in os.scandir(folder) if e.name.endswith(".pickle")]
+        entries = [e for e in os.scandir(folder) if e.name.endswith((".pickle", ".json"))]
         if len(entries) <= MAX_ENTRIES:
             return
         entries.sort(key=lambda e: e.stat().st_mtime)
@@ -191,3 +191,50 @@ def cached_value(kind: str, content: str, build: Callable[[], T]) -> T:
     value = build()
     _write(folder, key, value)
     return value
+
+
+def read_json(key: bytes) -> object | None:
+    """The JSON value stored under `key`, or None (no entry, cache off, or not ours).
+
+    Same rules as the pickled entries: a private folder, a file owned by this user that
+    no one else can write, and the key itself as the first line, checked before use."""
+    import json
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        fd = os.open(folder / f"{key.hex()}.json", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            if not _private(os.fstat(f.fileno())) or f.readline() != key.hex().encode() + b"\n":
+                return None
+            return json.loads(f.read().decode("utf-8"))
+    except Exception:  # truncated or not JSON: rebuild it
+        return None
+
+
+def write_json(key: bytes, value: object) -> None:
+    """Store `value` (plain data) under `key`; a failure only means it is not cached."""
+    import json
+    import tempfile
+
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        data = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")  # mode 0600
+    except Exception:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(key.hex().encode() + b"\n" + data)
+        os.replace(tmp, folder / f"{key.hex()}.json")
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return
+    _prune(folder)

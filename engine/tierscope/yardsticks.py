@@ -63,10 +63,15 @@ class Measure(str, Enum):
 def load_yardsticks(rules_dir: Path) -> dict[str, Yardstick]:
     """rules_dir/yardsticks/*.yaml, validated; the id must equal the file name (first
     problem raised as a one-line LoadError naming file, line and field)."""
+    from .validated_cache import cached
+
     folder = Path(rules_dir) / "yardsticks"
     out: dict[str, Yardstick] = {}
+    # every query translates: from the validated-file cache, no YAML parse (errors are
+    # never cached, so a broken file fails again with its own message)
+    load = cached("yardstick", lambda path: load_named(Yardstick, path, "id")[0])
     for path in _files(folder, recursive=False) if folder.is_dir() else []:
-        ys, _ = load_named(Yardstick, path, "id")
+        ys = load(path)
         assert ys is not None  # stop-at-first mode raises instead
         out[ys.id] = ys
     return out

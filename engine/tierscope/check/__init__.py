@@ -20,7 +20,7 @@ checks then run on whatever loaded:
 7. missing or placeholder citations.
 
 Modules: `report` (findings and the report), `checker` (state and reading),
-`references`, `space`, `assignments`.
+`references`, `space`, `assignments`, `report_cache` (reports kept by content).
 """
 
 from __future__ import annotations
@@ -31,16 +31,36 @@ from typing import Any
 
 from ..errors import LoadError, TierscopeError
 from ..findings import Finding
-from .checker import Checker
 from .report import Report
 
 __all__ = ["Finding", "Report", "run_check", "scenario_findings"]
 
 
-def run_check(rules_dir: Path, countries_dir: Path) -> Report:
-    """Check every rule, parameter, scenario, chip and country file; never raises for bad data."""
+def run_check(rules_dir: Path, countries_dir: Path, cache: bool = True) -> Report:
+    """Check every rule, parameter, scenario, chip and country file; never raises for bad data.
+
+    With `cache`, a report of exactly the same files by exactly the same engine is reused
+    (`report_cache`: keyed by every byte of both folders and of the engine's source)."""
+    from . import report_cache
+
     start = time.perf_counter()
-    checker = Checker(Path(rules_dir), Path(countries_dir))
+    rules_dir, countries_dir = Path(rules_dir), Path(countries_dir)
+    key = report_cache.report_key(rules_dir, countries_dir) if cache else None
+    if key is not None:
+        found = report_cache.load(key)
+        if found is not None:
+            found.seconds = time.perf_counter() - start
+            return found
+    report = _run(rules_dir, countries_dir, start)
+    if key is not None:
+        report_cache.store(key, report, rules_dir, countries_dir)
+    return report
+
+
+def _run(rules_dir: Path, countries_dir: Path, start: float) -> Report:
+    from .checker import Checker
+
+    checker = Checker(rules_dir, countries_dir)
     checker.run()
     if not checker.unusable:  # routes (rules/pathways/) are checked by their own module
         from ..routes import route_findings

@@ -266,21 +266,43 @@ class Assignments:
             days.update(ch.date for ch in c.changes)
             days.update(f.start for items in c.facts.values() for f in items)
         first = min(p.valid.start for p in provs)
+        # country lists the conditions read: with the provisions in force, all that the
+        # date changes in an evaluation (`oracle.holds`, `run_stages`)
+        listed = sorted(
+            {
+                n.operand
+                for p in provs
+                for n in walk(p.when)
+                if isinstance(n, FactTest) and n.op == "in_param"
+            }
+        )
         issues: dict[tuple[str, str, str], list[tuple[str, dt.date]]] = defaultdict(list)
+        # one memo for all days: keyed by the epoch (provisions in force, list values) and
+        # the inputs, so a day that only moves some country's facts re-evaluates nothing else
+        memo: dict[Any, list[tuple[str, str, str]]] = {}
         for day in sorted(d for d in days if d >= first):
             in_force = [p for p in provs if p.valid.contains(day)]
             if not in_force:
                 continue
-            defined = {p.then.output for p in in_force}
-            memo: dict[Any, list[tuple[str, str, str]]] = {}
-            applies = oracle_backend(in_force, stages, params, day, {})  # once per day
+            epoch = (
+                tuple(p.id for p in in_force),
+                tuple(
+                    (pid, repr(params[pid].value_at(day)) if pid in params else None)
+                    for pid in listed
+                ),
+            )
+            defined: set[str] | None = None
+            applies: Applies | None = None
             for code in sorted(countries):
                 inputs = input_facts(countries[code], day)
-                key = tuple(
+                key = epoch, tuple(
                     (k, "*" if FACTS[k].kind == "code" and v not in literals else v)
                     for k, v in sorted(inputs.items())
                 )
                 if key not in memo:
+                    if applies is None or defined is None:  # once per day, when needed
+                        defined = {p.then.output for p in in_force}
+                        applies = oracle_backend(in_force, stages, params, day, {})
                     memo[key] = self._evaluate(inputs, applies, stages, by_id, defined)
                 for kind, out, detail in memo[key]:
                     issues[(kind, out, detail)].append((code, day))
