@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tierscope.cli import main
+from .cli_run import run
 
 TESTS = Path(__file__).resolve().parent
 ENGINE = TESTS.parent / "engine"
@@ -99,13 +99,6 @@ def test_the_collector_reports_file_and_line(collected, line, words):
 def test_the_collector_counts_every_case_and_names_the_source(collected):
     assert "5 failed, 1 passed" in collected
     assert "source of the expectation: deliberately wrong" in collected
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    out = capsys.readouterr()
-    return exc.value.code or 0, out.out, out.err
 
 
 def test_tierscope_test_passes_good_cases(capsys, tmp_path):

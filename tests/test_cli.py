@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tierscope.cli import main
+from .cli_run import run
 
 CONTRACT = {
     "country": str, "scenario": str, "as_of": str, "tier": int,
@@ -18,13 +18,6 @@ PATHWAY_CONTRACT = {
     "id": str, "title": str, "per": str, "counts_against_country_allocation": bool,
     "status": str, "citations": list,
 }  # fmt: skip
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    captured = capsys.readouterr()
-    return exc.value.code or 0, captured.out, captured.err
 
 
 def test_query_json_follows_the_contract(capsys):

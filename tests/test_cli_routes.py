@@ -10,8 +10,9 @@ import shutil
 
 import pytest
 
-from tierscope.cli import main
 from tierscope.service import Project
+
+from .cli_run import run
 
 FW = ("-s", "framework-2025", "--as-of", "2025-06-01")
 
@@ -34,13 +35,6 @@ GOAL_CONTRACT = {
     "excluded": list, "up_to": bool,
     "sets_evaluated": int, "stopped_at_limit": bool, "note": str,
 }  # fmt: skip
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    captured = capsys.readouterr()
-    return exc.value.code or 0, captured.out, captured.err
 
 
 def test_pathways_json_follows_the_contract(capsys):

@@ -20,6 +20,8 @@ from tierscope.report_charts import PALETTE
 from tierscope.service import Project
 from tierscope.yardsticks import load_yardsticks
 
+from .cli_run import run
+
 COUNTRIES = ("IL", "AE", "SA", "IN")
 SCENARIOS = ("current-law", "framework-2025")
 AS_OF = "2026-02-01"
@@ -30,13 +32,6 @@ FLAGS = (
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--hide-scrollbars",
 )  # fmt: skip
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    captured = capsys.readouterr()
-    return exc.value.code or 0, captured.out, captured.err
 
 
 @pytest.fixture(scope="module")

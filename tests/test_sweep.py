@@ -7,15 +7,10 @@ import json
 
 import pytest
 
-from tierscope.cli import main, monthly
+from tierscope.cli import monthly
 from tierscope.errors import TierscopeError
 
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    captured = capsys.readouterr()
-    return exc.value.code or 0, captured.out, captured.err
+from .cli_run import run
 
 
 def test_a_sweep_line_is_the_query_answer(capsys):

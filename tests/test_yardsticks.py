@@ -10,7 +10,6 @@ import math
 import pytest
 
 from tierscope.chips import find_chip
-from tierscope.cli import main
 from tierscope.errors import TierscopeError
 from tierscope.models.common import Status
 from tierscope.yardsticks import (
@@ -24,19 +23,13 @@ from tierscope.yardsticks import (
     translator,
 )
 
+from .cli_run import run
 from .conftest import FRAMEWORK_DAY
 
 
 @pytest.fixture(scope="module")
 def ys(project):
     return load_yardsticks(project.rules_dir)
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    captured = capsys.readouterr()
-    return exc.value.code or 0, captured.out, captured.err
 
 
 # ------------------------------------------------------------------ the data
