@@ -314,8 +314,7 @@ def explain(
         print(explain_md(e))
     else:
         # redirected: as wide as the text, so no citation or source is folded or cropped
-        console = out if sys.stdout.isatty() else _Console(width=100_000, emoji=False, highlight=False)
-        print_explain(console, e, e.facts, e.group_sources)
+        print_explain(_unfolded(), e, e.facts, e.group_sources)
 
 
 @app.command()
@@ -447,7 +446,7 @@ def compare(
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
         sys.stdout.write(compare_text(comp, measure, width))
         if tr:  # redirected: as wide as the text, never cropped
-            wide = out if sys.stdout.isatty() else _Console(width=100_000, emoji=False, highlight=False)
+            wide = _unfolded()
             print_compare_extras(wide, project, comp, tr, assumptions)
 
 
@@ -720,28 +719,31 @@ def pathways(
             exclude=exclude or [],
             up_to=up_to,
         )
-        if format is OutputFormat.json:
-            print(pathways_json(g))
-        elif format is OutputFormat.csv:
-            sys.stdout.write(goal_csv(g))
-        elif format is OutputFormat.md:
-            print(goal_md(g))
-        else:
-            print_goal(out, g)
+        _emit(format, g, pathways_json, goal_csv, goal_md, print_goal)
         return
     if by is not None:
         raise TierscopeError("--by goes with --target (the goal search); use --as-of otherwise")
     from .route_report import pathways_report
 
     rep = pathways_report(project, country, scenario, parse_date(as_of), assumptions, chip)
+    _emit(format, rep, pathways_json, pathways_csv, pathways_md, print_pathways)
+
+
+def _unfolded() -> Console:
+    """The terminal console, or, when redirected, one as wide as the text: nothing folded or cropped."""
+    return out if sys.stdout.isatty() else _Console(width=100_000, emoji=False, highlight=False)
+
+
+def _emit(format: OutputFormat, result, as_json, as_csv, as_md, print_table) -> None:
+    """Print one result in the chosen format (csv text already ends with its newline)."""
     if format is OutputFormat.json:
-        print(pathways_json(rep))
+        print(as_json(result))
     elif format is OutputFormat.csv:
-        sys.stdout.write(pathways_csv(rep))
+        sys.stdout.write(as_csv(result))
     elif format is OutputFormat.md:
-        print(pathways_md(rep))
+        print(as_md(result))
     else:
-        print_pathways(out, rep)
+        print_table(out, result)
 
 
 @app.command()
@@ -821,8 +823,9 @@ def check(
 def test_cases(
     files: Annotated[
         list[Path],
-        typer.Argument(help="YAML files of legal cases (see tests/cases/ for examples).",
-                       show_default=False),
+        typer.Argument(
+            help="YAML files of legal cases (see tests/cases/ for examples).", show_default=False
+        ),
     ],
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List passing cases too.")
