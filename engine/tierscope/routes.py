@@ -453,8 +453,7 @@ def with_routes(
     name = f"{scenario}+with:{'+'.join(route_ids)}"
     title = f"{base.title} + " + " + ".join(r.title for r in routes)
     world = World(name, title, world.regime, world.parameters, world.countries, world.notes)
-    key = name + "".join(f"|{k}={v}" for k, v in sorted((assume or {}).items()))
-    project._worlds[key] = world  # Project.world() looks worlds up by this key
+    project.register_world(name, world, assume)
     return name
 
 

@@ -59,6 +59,11 @@ class LawContext:
     banner: str | None
 
 
+def _world_key(scenario: str, assume: Mapping[str, int] | None) -> str:
+    """Worlds are cached by scenario spec and assumption overrides."""
+    return scenario + "".join(f"|{k}={v}" for k, v in sorted((assume or {}).items()))
+
+
 @dataclass
 class Project:
     rules_dir: Path
@@ -93,7 +98,7 @@ class Project:
 
         `assume` overrides assumption parameters (`--assume lpp_consignees_per_year=20`).
         """
-        key = scenario + "".join(f"|{k}={v}" for k, v in sorted((assume or {}).items()))
+        key = _world_key(scenario, assume)
         if key not in self._worlds:
             world = build_world(self.rulebase, scenario)
             check_required(world.parameters, self.rules_dir, Problems())
@@ -109,10 +114,19 @@ class Project:
                     world.countries,
                     world.notes,
                 )
-            if len(self._worlds) >= WORLDS_LIMIT:  # bounded: forget the oldest
-                del self._worlds[next(iter(self._worlds))]
-            self._worlds[key] = world
+            self._remember(key, world)
         return self._worlds[key]
+
+    def register_world(
+        self, name: str, world: World, assume: Mapping[str, int] | None = None
+    ) -> None:
+        """Make a world built elsewhere (routes taken with --with) answerable by its name."""
+        self._remember(_world_key(name, assume), world)
+
+    def _remember(self, key: str, world: World) -> None:
+        if len(self._worlds) >= WORLDS_LIMIT:  # bounded: forget the oldest
+            del self._worlds[next(iter(self._worlds))]
+        self._worlds[key] = world
 
     def country_code(self, query: str) -> str:
         return resolve_country(query, self.rulebase.countries)
