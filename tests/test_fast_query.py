@@ -148,6 +148,7 @@ def tierscope(args: list[str], cache: Path, fast: bool) -> tuple[int, bytes, byt
 
 
 S = ["--as-of", DAY]
+BASIS = ["--in", "B200", "--utilisation", "0.35"]  # the yardsticks' basis
 FAST: list[list[str]] = [
     # answers
     ["query", "IL", *S],
@@ -162,7 +163,7 @@ FAST: list[list[str]] = [
     ["query", "IL", "--item", "4E091", "-s", "framework-2025", *S, "-f", "json"],
     ["query", "IL", "--item=4E091", *S],
     ["query", "IL", "-s", "framework-2025", *S, "-a", "nveu_count=1", "--assume", "window_years=2"],
-    ["query", "IL", "-s", "framework-2025", *S, "--in", "B200", "--utilisation", "0.35", "-f", "md"],
+    ["query", "IL", "-s", "framework-2025", *S, *BASIS, "-f", "md"],
     # user errors
     ["query", "Atlantis", *S],
     ["query", "XX", "IL", *S, "-f", "json"],
@@ -266,7 +267,7 @@ def test_failing_output_ends_alike(cache_dir: Path, redirect: str):
         }
         env.pop("TIERSCOPE_DEBUG", None)
         r = subprocess.run(
-            ["/bin/bash", "-c", f"{line}; echo \"exit ${{PIPESTATUS[0]}}\" >&2"],
+            ["/bin/bash", "-c", f'{line}; echo "exit ${{PIPESTATUS[0]}}" >&2'],
             capture_output=True,
             env=env,
             timeout=120,
