@@ -1,31 +1,37 @@
 """The `tierscope` command line (typer). Every user error exits with a documented code
 and a one-line message, never a traceback (set TIERSCOPE_DEBUG=1 to see one)."""
 
-import contextlib
 import datetime as dt
 import errno
 import json
-import os
-import re
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from .errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_USAGE, TierscopeError
-from .render import (
-    OutputFormat,
-    literal,
-    print_explain,
-    print_query_table,
-    query_csv,
-    query_json,
-    query_md,
+from .consoles import make_console, query_console
+from .errors import EXIT_CODES_HELP, EXIT_OUTPUT, EXIT_USAGE, TierscopeError
+from .query_command import (  # noqa: F401  (re-exported: cli_yardsticks and tests use them)
+    _CONTROL,
+    _FOLDERS,
+    _OUTPUT_ERRNOS,
+    _check_assumptions,
+    _fail,
+    _internal,
+    _output_failed,
+    _prepare_streams,
+    _project,
+    _recursion_failed,
+    _translator,
+    parse_assume,
+    parse_date,
+    run_query,
 )
-from .service import DEFAULT_SCENARIO, Project
-from .vocabulary import DEFAULT_ITEM, ITEMS
+from .render import OutputFormat, literal, print_explain
+from .service import DEFAULT_SCENARIO
+from .vocabulary import DEFAULT_ITEM
 
 app = typer.Typer(
     name="tierscope",
@@ -52,20 +58,9 @@ app = typer.Typer(
 )
 
 
-# Piped or redirected tables get a readable width instead of rich's 80 columns.
-class _Console(Console):
-    """rich exits with 1 on a closed pipe (1 is `check`'s findings code): end quietly."""
-
-    def on_broken_pipe(self) -> None:
-        _output_failed(BrokenPipeError(errno.EPIPE, "Broken pipe"))
-
-
-# (stdout may be closed, `>&-`: then sys.stdout is None and main() reports it)
-out = _Console(
-    width=None if sys.stdout is not None and sys.stdout.isatty() else 120,
-    emoji=False,
-    highlight=False,
-)
+# Piped or redirected tables get a readable width instead of rich's 80 columns: the one
+# console of the process, which `query` prints on too (consoles.py).
+out = query_console()
 
 CountryArg = Annotated[
     list[str],
@@ -137,42 +132,6 @@ UtilisationOpt = Annotated[
 ]
 
 
-def _translator(project: Project, chip: str | None, utilisation: float | None):
-    """The yardstick translation basis for this answer (rules/yardsticks)."""
-    from .yardsticks import translator_for
-
-    return translator_for(project, chip, utilisation)
-
-
-def parse_assume(items: list[str] | None) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise TierscopeError(f"--assume {item!r}: use KEY=INT, e.g. lpp_consignees_per_year=20")
-        try:
-            number = int(value.replace("_", "").replace(",", ""))
-        except ValueError:
-            raise TierscopeError(f"--assume {item!r}: {value!r} is not an integer") from None
-        if number < 0 or number >= 2**62:
-            raise TierscopeError(f"--assume {item!r}: must be between 0 and 2**62")
-        out[key] = number
-    return out
-
-
-def parse_date(text: str | None) -> dt.date:
-    if text is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise TierscopeError(f"invalid date {text!r}: use YYYY-MM-DD, e.g. 2025-06-01") from None
-
-
-_FOLDERS: dict[str, Path] = {}  # set by --rules / --countries before any command runs
-
-
 @app.callback()
 def _options(
     rules: Annotated[
@@ -206,15 +165,6 @@ def _options(
             _FOLDERS[key] = value
 
 
-def _project() -> Project:
-    shipped = Project.shipped()
-    if not _FOLDERS:
-        return shipped
-    return Project(
-        _FOLDERS.get("rules", shipped.rules_dir), _FOLDERS.get("countries", shipped.countries_dir)
-    )
-
-
 @app.command()
 def query(
     country: CountryArg,
@@ -238,51 +188,18 @@ def query(
     tierscope query Israel -s framework-2025 --as-of 2025-06-01 --with g2g-arrangement --with nveu;
     tierscope query IL --scenario framework-2025 --in B200 --utilisation 0.35
     """
-    from .yardstick_render import (
-        csv_with,
-        print_query_translation,
-        query_json_with,
-        query_md_translation,
+    run_query(
+        country,
+        scenario,
+        as_of,
+        format,
+        assume,
+        with_,
+        item,
+        in_chip,
+        utilisation,
+        make_project=_project,  # looked up here: tests replace cli._project
     )
-
-    day = parse_date(as_of)
-    assumptions = parse_assume(assume)
-    if item not in ITEMS:
-        raise TierscopeError(f"--item {item!r}: use one of {', '.join(ITEMS)}")
-    project = _project()
-    _check_assumptions(project, assumptions)
-    if with_:
-        from .routes import with_routes
-
-        scenario = with_routes(project, scenario, with_, country, day, assumptions)
-    results = [project.query(c, scenario, day, assumptions, item=item) for c in country]
-    tr = _translator(project, in_chip, utilisation)
-    # tr is None for a rules folder without yardsticks: the answer comes alone
-    if format is OutputFormat.json:
-        text = query_json(results)
-        print(query_json_with(text, results, tr) if tr else text)
-    elif format is OutputFormat.csv:
-        text = query_csv(results)
-        sys.stdout.write(csv_with(text, results, tr) if tr else text)
-    elif format is OutputFormat.md:
-        print(query_md(results))
-        if tr:
-            print(query_md_translation(results, tr))
-    else:
-        notes = []
-        world = project.world(scenario, assumptions)
-        notes.extend(world.notes)
-        for d in world.regime.header.key_dates:
-            if "compliance" in d.label.lower() and day < d.date:
-                notes.append(
-                    f"{d.label}: {d.date} ({d.citation}); on {day} compliance was not yet required."
-                )
-        for r in results:
-            print_query_table(out, [r], [])
-            if tr:
-                print_query_translation(out, r, tr)
-        for n in literal(notes):
-            out.print(f"[yellow]Note:[/yellow] {n}")
 
 
 @app.command()
@@ -731,7 +648,7 @@ def pathways(
 
 def _unfolded() -> Console:
     """The terminal console, or, when redirected, one as wide as the text: nothing folded or cropped."""
-    return out if sys.stdout.isatty() else _Console(width=100_000, emoji=False, highlight=False)
+    return out if sys.stdout.isatty() else make_console(width=100_000, emoji=False, highlight=False)
 
 
 def _emit(format: OutputFormat, result, as_json, as_csv, as_md, print_table) -> None:
@@ -857,15 +774,6 @@ def test_cases(
     raise typer.Exit(1 if failed else 0)
 
 
-def _check_assumptions(project: Project, assumptions: dict[str, int]) -> None:
-    known = sorted(
-        p.split(".", 1)[1] for p in project.rulebase.parameters if p.startswith("assumptions.")
-    )
-    bad = [k for k in assumptions if k not in known]
-    if bad:
-        raise TierscopeError(f"unknown assumption(s) {', '.join(bad)}; known: {', '.join(known)}")
-
-
 def _print_rows(rows: list[dict], format: OutputFormat, title: str) -> None:
     import csv
     import json
@@ -905,42 +813,6 @@ def _print_rows(rows: list[dict], format: OutputFormat, title: str) -> None:
         out.print(f"{len(rows)} countries")
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    """One line on stderr, whatever the message holds (newlines, control characters)."""
-    line = _CONTROL.sub(
-        lambda m: "\\n" if m.group() == "\n" else f"\\x{ord(m.group()):02x}", message
-    )
-    sys.stderr.write(f"tierscope: error: {line}\n")
-    sys.stderr.flush()
-    raise SystemExit(code)
-
-
-def _prepare_streams() -> None:
-    """Output never fails on encoding: characters the terminal's encoding (e.g.
-    PYTHONIOENCODING=ascii) cannot show become '?', and user text in errors is escaped."""
-    for stream, errors in ((sys.stdout, "replace"), (sys.stderr, "backslashreplace")):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            with contextlib.suppress(ValueError, OSError):  # a stream that cannot change
-                reconfigure(errors=errors)
-
-
-def _output_failed(exc: OSError) -> NoReturn:
-    """stdout went away: a closed pipe (`| head -1`) ends quietly with 0, as the reader
-    chose to stop; any other failure (a full disk) is one line and EXIT_OUTPUT."""
-    try:  # nothing more may reach the broken stream, not even at interpreter exit
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
-    if isinstance(exc, BrokenPipeError):
-        raise SystemExit(0)
-    _fail(f"cannot write the output: {exc.strerror or exc}", EXIT_OUTPUT)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors -> one line + exit code; bugs -> exit 70."""
     if sys.stdout is None:
@@ -954,18 +826,6 @@ def main(argv: list[str] | None = None) -> None:
             _output_failed(exc)
         code = _internal(exc)
     raise SystemExit(code)
-
-
-_OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
-
-
-def _internal(exc: BaseException) -> NoReturn:
-    if os.environ.get("TIERSCOPE_DEBUG"):
-        raise exc
-    _fail(
-        f"internal error ({type(exc).__name__}: {exc}); rerun with TIERSCOPE_DEBUG=1 and report it",
-        EXIT_INTERNAL,
-    )
 
 
 def _run(argv: list[str] | None) -> int:
@@ -983,7 +843,7 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         raise
     except RecursionError:
-        _fail("input nested too deeply to process (see the limits in rules/README.md)", EXIT_USAGE)
+        _recursion_failed()
     except OSError:
         raise
     except Exception as exc:
