@@ -8,7 +8,6 @@ as-of date; nothing here hard-codes 4800 or 5.92. Performance density is compare
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Mapping
 from fractions import Fraction
@@ -108,6 +107,8 @@ def find_chip(query: str, chips: Mapping[str, ChipSpec]) -> ChipSpec:
         return index[key][0]
     suggestions: list[str] = []
     if key:
+        import difflib  # only when a name is not found
+
         for k in difflib.get_close_matches(key, list(index), n=8, cutoff=0.6):
             label = index[k][1]
             if label not in suggestions:

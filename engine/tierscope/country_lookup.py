@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from .errors import UnknownCountryError
@@ -63,6 +62,8 @@ def suggest(query: str, known: set[str], n: int = 3) -> list[str]:
     for alias, code in ALIASES.items():
         if code in known:
             labels.setdefault(alias, f"{_names(code)[0]} ({code})")
+    import difflib  # only when a name is not found
+
     hits = difflib.get_close_matches(query.lower(), list(labels), n=n * 3, cutoff=0.6)
     out: list[str] = []
     for h in hits:

@@ -11,16 +11,16 @@ import io
 import json
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from rich import box
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from .models.parameter import format_exact
 from .models.result import Explanation, PathwayResult, QueryResult
+from .plain_console import TableSpec, escape
+
+if TYPE_CHECKING:  # rich is imported only where a rich table is built (not for query)
+    from rich.console import Console
 
 
 class OutputFormat(str, Enum):
@@ -89,7 +89,12 @@ def _pathway_rows(results: Sequence[QueryResult]) -> list[dict[str, Any]]:
         }  # fmt: skip
         if not r.pathways:
             rows.append(
-                {**base, "pathway": "", "ceiling_state": "no pathway open", "status": r.status.value}
+                {
+                    **base,
+                    "pathway": "",
+                    "ceiling_state": "no pathway open",
+                    "status": r.status.value,
+                }
             )
         for p in r.pathways:
             rows.append({
@@ -176,7 +181,7 @@ def print_query_table(
             console.print(f"  [dim]{r.review_detail}[/dim]")
         console.print(f"  EAR country groups: {', '.join(r.groups) or 'none listed'}")
         cites: list[str] = []
-        table = Table(show_lines=False, pad_edge=False, box=box.SIMPLE_HEAD)
+        table = TableSpec()
         table.add_column("Pathway", max_width=44)
         table.add_column("Ceiling", justify="right", max_width=24)
         table.add_column("≈ H100e", justify="right", no_wrap=True)
@@ -228,7 +233,7 @@ def print_query_table(
         for d in r.deals:
             amount = f": {d.chips} = {d.tpp:,} TPP ≈ {d.h100e:,.0f} H100e" if d.tpp else ""
             console.print(
-                f"  Deal (a fact, not a rule) {d.date} {d.kind}{amount} - {d.title} [{d.status.value}]",
+                f"  Deal (a fact, not a rule) {d.date} {d.kind}{amount} - {d.title} \\[{d.status.value}]",
                 highlight=False,
             )
         for w in r.warnings:
@@ -249,6 +254,8 @@ def print_query_table(
 def print_explain(
     console: Console, r: QueryResult | Explanation, facts: dict[str, Any], group_sources: list[str]
 ) -> None:
+    from rich.table import Table
+
     r, facts, group_sources = literal(r), literal(facts), literal(group_sources)
     if r.banner:
         console.print(f"[bold yellow]{r.banner}[/bold yellow]", highlight=False)
@@ -386,7 +393,7 @@ def print_acquire(console: Console, a) -> None:
         f"{a.scenario_title} [dim]({a.scenario})[/dim]  |  as of {a.as_of}"
         f"  |  law in force: {a.regime_in_force}"
     )
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    t = TableSpec()
     for col in ("Chips", "TPP each", "TPP total", "ECCN", "Status"):
         t.add_column(col, justify="right" if "TPP" in col else "left")
     for line in a.order:

@@ -10,7 +10,6 @@ of rules/README.md that explains the field.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -74,6 +73,8 @@ def known_keys(*roots: type[BaseModel]) -> frozenset[str]:
 
 def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     """' (did you mean 'x'?)' for the nearest choice, or ''."""
+    import difflib  # only when a name is not found
+
     close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=cutoff)
     return f" (did you mean {close[0]!r}?)" if close and close[0] != word else ""
 

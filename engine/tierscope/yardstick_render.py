@@ -11,16 +11,15 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from typing import Any
-
-from rich import box
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from .models.common import Status
 from .models.result import DealResult, QueryResult
+from .plain_console import TableSpec, escape
 from .yardsticks import Translation, Translator, YardstickComparison, sci
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 TRANSLATION_COLUMNS = (
     "in_chip", "chips", "dense_bf16_flops", "utilisation", "training_flop_per_year",
@@ -136,7 +135,7 @@ def print_query_translation(console: Console, r: QueryResult, tr: Translator) ->
     lines = translation_lines(r, tr)
     if not lines:
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="  What the ceilings mean",
+    table = TableSpec(title="  What the ceilings mean",
                   title_justify="left")  # fmt: skip
     for i, h in enumerate(_headers(tr)):
         table.add_column(
@@ -221,8 +220,7 @@ def deal_rows(
 def print_deals(console: Console, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     if not rows:
         return
-    table = Table(
-        box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
+    table = TableSpec(title_justify="left",
         title="Deals and approvals: facts, not law (x = deal TPP / the country allocation)",
     )  # fmt: skip
     table.add_column("Country")
@@ -264,7 +262,7 @@ def print_compare_translation(console: Console, comp, tr: Translator) -> None:
     headers = _headers(tr)
     headers[0] = "Total reachable under"
     for country, lines in compare_translation_lines(comp, tr).items():
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
+        table = TableSpec(title_justify="left",
                       title=f"{country}: what the total reachable means")  # fmt: skip
         for i, h in enumerate(headers):
             table.add_column(h, justify="left" if i in (0, 6) else "right")
@@ -381,7 +379,7 @@ def print_route_translation(console: Console, routes: Sequence[Any], tr: Transla
     ]
     if not lines:
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="What the gains mean",
+    table = TableSpec(title="What the gains mean",
                   title_justify="left")  # fmt: skip
     for i, h in enumerate(["Route (gain)", *_headers(tr)[1:]]):
         table.add_column(h, justify="left" if i in (0, 6) else "right", no_wrap=i == 6)
