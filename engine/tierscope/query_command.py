@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from .consoles import query_console
+from .consoles import table_console
 from .errors import EXIT_INTERNAL, EXIT_OUTPUT, EXIT_USAGE, TierscopeError
 from .render import (
     OutputFormat,
@@ -138,7 +138,7 @@ def run_query(
         if tr:
             print(query_md_translation(results, tr))
     else:
-        out = query_console()
+        out = table_console()
         notes = []
         world = project.world(scenario, assumptions)
         notes.extend(world.notes)
