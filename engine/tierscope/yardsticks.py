@@ -9,7 +9,6 @@ efficiently as DeepSeek's did. Training FLOP over a window, by contrast, takes a
 utilisation of peak BF16 (default cited in rules/yardsticks/training-utilisation.yaml).
 """
 
-from __future__ import annotations
 
 import math
 import re

@@ -1,6 +1,5 @@
 """Chip catalogue entries (rules/chips/<id>.yaml) and their ECCN 3A090 classification."""
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
@@ -77,7 +76,7 @@ class ChipSpec(StrictModel):
         return v
 
     @model_validator(mode="after")
-    def _consistent(self) -> ChipSpec:
+    def _consistent(self) -> "ChipSpec":
         if self.tpp_range is not None:
             low, high = self.tpp_range
             if not low < high:

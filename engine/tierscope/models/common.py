@@ -1,6 +1,5 @@
 """Shared building blocks: strict models, status words, references, validity windows."""
 
-from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
@@ -52,7 +51,7 @@ class Window(StrictModel):
     until: dt.date | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> Window:
+    def _ordered(self) -> "Window":
         if self.until is not None and self.until <= self.start:
             raise ValueError(f"'until' ({self.until}) must be after 'from' ({self.start})")
         return self

@@ -7,7 +7,6 @@ Examples (YAML):
     {all: [{fact: tier, equals: 2}, {not: {fact: g2g_arrangement, equals: true}}]}
 """
 
-from __future__ import annotations
 
 from typing import Annotated, Any
 
@@ -44,7 +43,7 @@ class FactTest(StrictModel):
         return getattr(self, "in_" if self.op == "in" else self.op)
 
     @model_validator(mode="after")
-    def _one_op_that_fits(self) -> FactTest:
+    def _one_op_that_fits(self) -> "FactTest":
         spec = FACTS.get(self.fact)
         if spec is None:
             raise ValueError(f"unknown fact {self.fact!r}; known facts: {', '.join(FACTS)}")
@@ -82,15 +81,15 @@ class FactTest(StrictModel):
 
 
 class All(StrictModel):
-    all: list[Condition] = Field(min_length=1)
+    all: list["Condition"] = Field(min_length=1)
 
 
 class AnyOf(StrictModel):
-    any: list[Condition] = Field(min_length=1)
+    any: list["Condition"] = Field(min_length=1)
 
 
 class Not(StrictModel):
-    not_: Condition = Field(alias="not")
+    not_: "Condition" = Field(alias="not")
 
 
 class Always(StrictModel):
@@ -99,7 +98,7 @@ class Always(StrictModel):
     always: bool
 
     @model_validator(mode="after")
-    def _true(self) -> Always:
+    def _true(self) -> "Always":
         if self.always is not True:
             raise ValueError("'always' may only be true; to disable a provision, remove it")
         return self

@@ -1,6 +1,5 @@
 """Country facts: EAR country groups on 15 January 2025, dated changes, dated facts."""
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
@@ -97,7 +96,7 @@ class Country(StrictModel):
         return {k: sorted(items, key=lambda f: f.start) for k, items in v.items()}
 
     @model_validator(mode="after")
-    def _changes_after_snapshot(self) -> Country:
+    def _changes_after_snapshot(self) -> "Country":
         for ch in self.changes:
             if ch.date <= self.groups.as_of:
                 raise ValueError(f"change dated {ch.date} is not after groups.as_of")

@@ -1,6 +1,5 @@
 """Dated, cited parameters (OpenFisca style): one file per parameter, path = id."""
 
-from __future__ import annotations
 
 import bisect
 import datetime as dt
@@ -194,7 +193,7 @@ class Parameter(StrictModel):
         return out
 
     @model_validator(mode="after")
-    def _kind_fits_unit(self) -> Parameter:
+    def _kind_fits_unit(self) -> "Parameter":
         for day, dv in self.values.items():
             problem = unit_problem(self.unit, dv.value)
             if problem:

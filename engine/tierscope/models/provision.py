@@ -7,7 +7,6 @@ or a `label` that several provisions carry) where they apply; provisions that de
 the same output without an order between them and disagree are a conflict.
 """
 
-from __future__ import annotations
 
 import re
 from typing import Any, Literal
@@ -90,7 +89,7 @@ class Reach(StrictModel):
     not_additive: str | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> Reach:
+    def _one(self) -> "Reach":
         if sum(v is not None for v in (self.times, self.fleet_share_of, self.not_additive)) != 1:
             raise ValueError("reach needs exactly one of times, fleet_share_of, not_additive")
         return self
@@ -159,7 +158,7 @@ class Then(StrictModel):
     warning: Warning_ | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Then:
+    def _exactly_one(self) -> "Then":
         set_ = [k for k in CONSEQUENCES if getattr(self, k) is not None]
         if len(set_) != 1:
             raise ValueError(
@@ -249,7 +248,7 @@ class Provision(StrictModel):
         """The provision's YAML mapping as read (None when built in code)."""
         return self._raw
 
-    def located(self, origin: str, raw: Any = None) -> Provision:
+    def located(self, origin: str, raw: Any = None) -> "Provision":
         """This provision, remembering where it was written."""
         self._origin = origin
         self._raw = raw

@@ -1,6 +1,5 @@
 """A regime: a folder of provisions with its own title, dates and sources."""
 
-from __future__ import annotations
 
 import datetime as dt
 
@@ -29,7 +28,7 @@ class RegimeWindow(StrictModel):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> RegimeWindow:
+    def _ordered(self) -> "RegimeWindow":
         if self.start is not None and self.until is not None and self.until <= self.start:
             raise ValueError(f"'until' ({self.until}) must be after 'from' ({self.start})")
         return self

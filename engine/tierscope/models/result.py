@@ -1,6 +1,5 @@
 """Result models: what `query` and `explain` return. The JSON keys are a contract."""
 
-from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction

@@ -9,7 +9,6 @@ UVEU) raise an assumption count instead of editing the law, since the rule limit
 entity, not their number; deal routes record a licensed quantity, never a rule.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
@@ -57,7 +56,7 @@ class RouteEffect(StrictModel):
     licensed: list[Deal] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _something(self) -> RouteEffect:
+    def _something(self) -> "RouteEffect":
         if not (self.parameters or self.country or self.assumptions or self.licensed):
             raise ValueError(
                 "an effect needs at least one of parameters, country, assumptions, licensed"

@@ -5,7 +5,6 @@ World. Overrides are validated whole (schema here, references in `scenario.py`)
 before anything is applied.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
@@ -63,7 +62,7 @@ class ParameterOverride(StrictModel):
         )  # fmt: skip
 
     @model_validator(mode="after")
-    def _one_kind(self) -> ParameterOverride:
+    def _one_kind(self) -> "ParameterOverride":
         kinds = [
             k for k, on in (
                 ("values", self.values is not None),
@@ -110,7 +109,7 @@ class CountriesWhere(StrictModel):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _something(self) -> CountriesWhere:
+    def _something(self) -> "CountriesWhere":
         if not self.facts and not self.group_changes and not self.add_to:
             raise ValueError("countries_where needs facts, group_changes or add_to to apply")
         if self.add_to and (self.status is None or not self.references):
@@ -131,7 +130,7 @@ class Scenario(StrictModel):
     references: list[Reference] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _base_or_regimes(self) -> Scenario:
+    def _base_or_regimes(self) -> "Scenario":
         if (self.base is None) == (self.regimes is None):
             raise ValueError(
                 "a scenario needs exactly one of 'base' (a regime or scenario) or 'regimes'"

@@ -6,7 +6,6 @@ or "so many Israel-1s". Every figure carries its status and sources like a param
 figure computed for tierscope (derived) is `unverified` and names its inputs.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
@@ -42,7 +41,7 @@ class Figure(StrictModel):
     references: list[Reference] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _derived_is_unverified(self) -> Figure:
+    def _derived_is_unverified(self) -> "Figure":
         if self.derived_from and self.status is not Status.unverified:
             raise ValueError(
                 "a derived figure (derived_from) keeps the status 'unverified' (reason: derived)"
@@ -70,7 +69,7 @@ class Yardstick(StrictModel):
     rate: Figure | None = None  # for kind 'rate': utilisation, doubling time, yearly gain
 
     @model_validator(mode="after")
-    def _fields_fit_kind(self) -> Yardstick:
+    def _fields_fit_kind(self) -> "Yardstick":
         if self.kind == "rate":
             if self.rate is None or not isinstance(self.rate.value, (int, float)):
                 raise ValueError("a 'rate' yardstick needs 'rate' with a numeric value")
