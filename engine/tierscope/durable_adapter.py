@@ -20,7 +20,6 @@ docs/architecture.md) are guarded here, each with a test in tests/test_durable_a
 
 from __future__ import annotations
 
-import copy
 import itertools
 import threading
 from collections.abc import Callable, Iterator
@@ -101,10 +100,9 @@ class DurableAdapter:
             for rule_name, condition in rules.items():
                 if "/" in rule_name or rule_name == CATCH_ALL:
                     raise ValueError(f"invalid rule name {rule_name!r}")
-                body = copy.deepcopy(condition)
-                body["run"] = f"{name}/{rule_name}"
-                definition[rule_name] = body
-            definition[CATCH_ALL] = {**copy.deepcopy(_CATCH_ALL_RULE), "run": CATCH_ALL}
+                # a copy: durable-rules deletes "run" from each rule it reads (and only that)
+                definition[rule_name] = {**condition, "run": f"{name}/{rule_name}"}
+            definition[CATCH_ALL] = {**_CATCH_ALL_RULE, "run": CATCH_ALL}
             for rule_name, action in (actions or {}).items():
                 self._actions[f"{name}/{rule_name}"] = action
             try:

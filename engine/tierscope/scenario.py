@@ -146,13 +146,18 @@ def _base_world(rb: RuleBase, name: str, chain: tuple[str, ...]) -> World:
         return World(r.id, r.header.title, r, rb.parameters, rb.countries)
     scen = resolve_scenario(rb, name)
     if scen.regimes is not None:
-        from .validated_cache import cached_value  # loaded with the first file anyway
+        from .validated_cache import cached_value, origin_key  # loaded with the first file
 
-        # built from validated models only, so their reprs say all it depends on
+        # built from validated models only: the keys of the files they were read from (or
+        # else their reprs) say all it depends on
         parts = [rb.regimes[w.regime] for w in scen.regimes if w.regime in rb.regimes]
-        regime = cached_value(
-            "composite-regime", repr([scen, *parts]), lambda: composite_regime(rb, scen)
+        keys = [origin_key(x) for x in (scen, *parts)]
+        content = (
+            "files:" + ",".join(k.hex() for k in keys if k is not None)
+            if all(keys)
+            else repr([scen, *parts])
         )
+        regime = cached_value("composite-regime", content, lambda: composite_regime(rb, scen))
         return World(
             scen.id,
             scen.title,

@@ -167,11 +167,11 @@ def cached(
         except OSError:
             return load(path)  # unreadable: let the loader say why
         found, value = _read(folder, key)
-        if found:
-            return value  # type: ignore[return-value]
-        value = load(path)
-        _write(folder, key, value)
-        return value
+        if not found:
+            value = load(path)
+            _write(folder, key, value)
+        _remember(value, key)
+        return value  # type: ignore[return-value]
 
     return run
 
@@ -186,11 +186,31 @@ def cached_value(kind: str, content: str, build: Callable[[], T]) -> T:
     h = hashlib.sha256(_salt() + kind.encode() + b"\0" + content.encode())
     key = h.digest()
     found, value = _read(folder, key)
-    if found:
-        return value  # type: ignore[return-value]
-    value = build()
-    _write(folder, key, value)
-    return value
+    if not found:
+        value = build()
+        _write(folder, key, value)
+    _remember(value, key)
+    return value  # type: ignore[return-value]
+
+
+# What this process loaded or built through the cache, by id, with the key naming its
+# content (the object is held, so its id stays its own). A value combined only from such
+# objects can be keyed by their keys rather than by hashing its repr (`origin_key`).
+_ORIGINS: dict[int, tuple[object, bytes]] = {}
+_ORIGINS_LIMIT = 50_000
+
+
+def _remember(value: object, key: bytes) -> None:
+    if len(_ORIGINS) < _ORIGINS_LIMIT:
+        _ORIGINS[id(value)] = (value, key)
+
+
+def origin_key(value: object) -> bytes | None:
+    """The content key `value` was read or built under, in this process; None for
+    anything else (made in memory, changed by a scenario, or the cache is off). Cached
+    values are validated, frozen models, so the key keeps naming their content."""
+    entry = _ORIGINS.get(id(value))
+    return entry[1] if entry is not None and entry[0] is value else None
 
 
 def read_json(key: bytes) -> object | None:
