@@ -112,3 +112,35 @@ def test_the_chip_catalogue_is_cached_and_follows_edits(cache: Path, project_cop
     edited = Project(rules, countries).chips
     assert edited == load_chips(rules)
     assert edited[path.stem].name.startswith("Edited ")
+
+
+def test_a_regime_read_through_the_cache_is_named_by_its_files(cache: Path, project_copy):
+    """The memo and the composite regime key a cached regime by its files' content key:
+    the same files give the same key in another session, an edited file another key,
+    and a regime changed in memory has no such name (it is hashed in full instead)."""
+    from tierscope.compile import compile_regime
+    from tierscope.service import Project
+
+    rules, countries = project_copy
+
+    def memo_key(project: Project, scenario: str) -> str:
+        return project.world(scenario).compiled.memo_key
+
+    first, second = Project(rules, countries), Project(rules, countries)
+    regime = first.rulebase.regimes["framework-2025"]
+    assert validated_cache.origin_key(regime) is not None
+    assert validated_cache.origin_key(regime.model_copy()) is None
+    for scenario in ("framework-2025", "current-law"):
+        assert memo_key(first, scenario) == memo_key(second, scenario)
+    # the same provisions made in memory compile to the same rules, keyed by their repr
+    params = first.rulebase.parameters
+    by_files, in_memory = (
+        compile_regime(regime, params),
+        compile_regime(regime.model_copy(), params),
+    )
+    assert by_files.rules == in_memory.rules and by_files.memo_key != in_memory.memo_key
+    path = rules / "framework-2025" / "tiers.yaml"
+    path.write_text(path.read_text() + "\n# an edit\n")
+    assert memo_key(Project(rules, countries), "framework-2025") != memo_key(
+        first, "framework-2025"
+    )
