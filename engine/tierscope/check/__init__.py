@@ -40,7 +40,7 @@ def run_check(rules_dir: Path, countries_dir: Path, cache: bool = True) -> Repor
     """Check every rule, parameter, scenario, chip and country file; never raises for bad data.
 
     With `cache`, a report of exactly the same files by exactly the same engine is reused
-    (`report_cache`: keyed by every byte of both folders and of the engine's source)."""
+    (`report_cache`: keyed by every byte of both folders and by the engine's source files)."""
     from . import report_cache
 
     start = time.perf_counter()
