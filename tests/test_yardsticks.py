@@ -12,11 +12,11 @@ import pytest
 from tierscope.chips import find_chip
 from tierscope.errors import TierscopeError
 from tierscope.models.common import Status
+from tierscope.yardstick_compare import compare_yardstick
 from tierscope.yardsticks import (
     HOURS_PER_YEAR,
     SECONDS_PER_YEAR,
     Measure,
-    compare_yardstick,
     growth_inputs,
     load_yardsticks,
     parse_cluster,

@@ -77,14 +77,9 @@ def yardstick(
     tierscope yardstick "49,899 H100e" --vs deepseek-v3 --measure bf16;
     tierscope yardstick israel-national-built --vs deepseek-fleet --growth
     """
+    from .yardstick_compare import compare_yardstick
     from .yardstick_render import comparison_csv, comparison_lines, comparison_md
-    from .yardsticks import (
-        Measure,
-        compare_yardstick,
-        growth_inputs,
-        load_yardsticks,
-        parse_cluster,
-    )
+    from .yardsticks import Measure, growth_inputs, load_yardsticks, parse_cluster
 
     try:
         m = Measure(measure.lower())

@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 from .models.common import Status
 from .models.result import DealResult, QueryResult
 from .plain_console import TableSpec, escape
-from .yardsticks import Translation, Translator, YardstickComparison, sci
+from .yardsticks import Translation, Translator, sci
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from .yardstick_compare import YardstickComparison
 
 TRANSLATION_COLUMNS = (
     "in_chip", "chips", "dense_bf16_flops", "utilisation", "training_flop_per_year",
