@@ -117,13 +117,12 @@ def check_parameters(
         path, _ = where(p)
         for pid, role in parameter_uses(p):
             key, units = ROLES[role]
-            line = line_of_value(p, key, pid)
             if pid in failed:
                 bad.add(p.id)
                 continue
             if pid not in params:
                 problems.add(
-                    path, line, "dangling-param",
+                    path, line_of_value(p, key, pid), "dangling-param",
                     f"{p.id}: {role} names unknown parameter {pid!r}" + did_you_mean(pid, known),
                 )  # fmt: skip
                 bad.add(p.id)
@@ -131,7 +130,7 @@ def check_parameters(
             param = params[pid]
             if param.unit not in units:
                 problems.add(
-                    path, line, "param-kind",
+                    path, line_of_value(p, key, pid), "param-kind",
                     f"{p.id}: {role} needs a parameter in {' or '.join(u.value for u in units)}, "
                     f"but {pid} is in {param.unit.value}",
                 )  # fmt: skip
