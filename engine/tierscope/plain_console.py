@@ -30,7 +30,10 @@ Justify = Literal["left", "right"]
 # rich's markup grammar: a tag is `[` + a letter, `#`, `/` or `@` + anything but `[`,
 # up to the first `]`, and may be escaped by an odd run of backslashes before it.
 _TAG = re.compile(r"(\\*)\[([a-z#/@][^[]*?)]")
-_ESCAPABLE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+# What escape() must neutralise: a tag, or an opener at the very end of the text (what
+# follows could close it), with the backslashes before it; backslashes before any other
+# `[`; backslashes at the very end.
+_ESCAPABLE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?]|\[(?:[a-z#/@][^[\]]*)?\Z)|(\\+)(?=\[)|(\\+)\Z")
 # The only styles our plain renderings use; any other tag is left to rich.
 _STYLES = frozenset({"bold", "dim", "yellow", "bold yellow"})
 # Characters outside Latin-1 that rich measures as one cell and that our text uses;
@@ -45,18 +48,29 @@ class Unsupported(Exception):
 
 
 def escape(text: str) -> str:
-    """Text made safe to embed in markup: whatever looks like a tag is escaped with a
-    backslash (and backslashes before it doubled), as rich.markup.escape does, so rich
-    and `PlainConsole` both print it as written."""
+    """Text made safe to embed anywhere in markup: rich and `PlainConsole` print it as
+    written, whatever comes before or after it. Tags are escaped as rich.markup.escape
+    does (a backslash, and the backslashes before it doubled). Beyond it, for what rich's
+    escape gets wrong: a `[` that ends the text is escaped too (what follows could close
+    it into a tag); backslashes before any other `[` get one more (rich reads `\\[` as
+    `[`); and backslashes that end the text, or stand before a final `[`, are doubled and
+    closed off by an empty `[dim][/dim]`, so that nothing after them can read them as an
+    escape or halve them."""
 
     def one(match: re.Match[str]) -> str:
-        backslashes, tag = match.groups()
-        return f"{backslashes}{backslashes}\\{tag}"
+        backslashes, tag, before_bracket, at_end = match.groups()
+        if tag is not None and not tag.endswith("]"):  # an opener that ends the text
+            lead = backslashes * 2 + "[dim][/dim]" if backslashes else ""
+            body = tag.rstrip("\\")
+            tail = (len(tag) - len(body)) * 2
+            return lead + "\\" + body + ("\\" * tail + "[dim][/dim]" if tail else "")
+        if tag is not None:
+            return f"{backslashes}{backslashes}\\{tag}"
+        if before_bracket is not None:
+            return before_bracket + "\\"
+        return at_end * 2 + "[dim][/dim]"
 
-    text = _ESCAPABLE.sub(one, text)
-    if text.endswith("\\") and not text.endswith("\\\\"):
-        return text + "\\"
-    return text
+    return _ESCAPABLE.sub(one, text)
 
 
 def plain(markup: str) -> str:

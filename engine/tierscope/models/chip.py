@@ -1,6 +1,5 @@
 """Chip catalogue entries (rules/chips/<id>.yaml) and their ECCN 3A090 classification."""
 
-
 import datetime as dt
 from typing import Literal
 

@@ -1,6 +1,5 @@
 """Shared building blocks: strict models, status words, references, validity windows."""
 
-
 import datetime as dt
 from enum import Enum
 

@@ -7,7 +7,6 @@ Examples (YAML):
     {all: [{fact: tier, equals: 2}, {not: {fact: g2g_arrangement, equals: true}}]}
 """
 
-
 from typing import Annotated, Any
 
 from pydantic import Discriminator, Field, StrictBool, StrictInt, Tag, model_validator

@@ -1,6 +1,5 @@
 """Country facts: EAR country groups on 15 January 2025, dated changes, dated facts."""
 
-
 import datetime as dt
 from typing import Literal
 

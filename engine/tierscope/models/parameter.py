@@ -1,6 +1,5 @@
 """Dated, cited parameters (OpenFisca style): one file per parameter, path = id."""
 
-
 import bisect
 import datetime as dt
 import re

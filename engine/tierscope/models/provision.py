@@ -7,7 +7,6 @@ or a `label` that several provisions carry) where they apply; provisions that de
 the same output without an order between them and disagree are a conflict.
 """
 
-
 import re
 from typing import Any, Literal
 

@@ -1,6 +1,5 @@
 """A regime: a folder of provisions with its own title, dates and sources."""
 
-
 import datetime as dt
 
 from pydantic import Field, model_validator

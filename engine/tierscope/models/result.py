@@ -1,6 +1,5 @@
 """Result models: what `query` and `explain` return. The JSON keys are a contract."""
 
-
 import datetime as dt
 from fractions import Fraction
 from typing import Any

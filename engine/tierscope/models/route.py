@@ -9,7 +9,6 @@ UVEU) raise an assumption count instead of editing the law, since the rule limit
 entity, not their number; deal routes record a licensed quantity, never a rule.
 """
 
-
 import datetime as dt
 from typing import Any, Literal
 

@@ -5,7 +5,6 @@ World. Overrides are validated whole (schema here, references in `scenario.py`)
 before anything is applied.
 """
 
-
 import datetime as dt
 from fractions import Fraction
 from typing import Any

@@ -6,7 +6,6 @@ or "so many Israel-1s". Every figure carries its status and sources like a param
 figure computed for tierscope (derived) is `unverified` and names its inputs.
 """
 
-
 import datetime as dt
 from typing import Literal
 
